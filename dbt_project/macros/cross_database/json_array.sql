@@ -1,0 +1,15 @@
+{#-
+    The JSON array at a JSONPath of a JSON document, as an array of JSON values that
+    `cross join unnest(...)` can expand (empty or null when absent, so the join drops the row).
+-#}
+{% macro json_array(json_expression, path) -%}
+    {{ return(adapter.dispatch('json_array', 'healthlake')(json_expression, path)) }}
+{%- endmacro %}
+
+{% macro default__json_array(json_expression, path) -%}
+    json_extract({{ json_expression }}, '{{ path }}[*]')
+{%- endmacro %}
+
+{% macro athena__json_array(json_expression, path) -%}
+    cast(json_extract({{ json_expression }}, '{{ path }}') as array(json))
+{%- endmacro %}

@@ -1,0 +1,56 @@
+-- OMOP CDM v5.4 PERSON, built from FHIR Patient: one row per patient.
+with
+
+patients as (
+
+    select * from {{ ref('stg_fhir__patients') }}
+
+),
+
+concepts as (
+
+    select * from {{ ref('demographic_concept_map') }}
+
+),
+
+final as (
+
+    select
+        patients.omop_person_id as person_id,
+        coalesce(gender.target_concept_id, 0) as gender_concept_id,
+        -- Partial FHIR birth dates (YYYY, YYYY-MM) still give the year and month.
+        cast(substr(patients.birth_date_source_value, 1, 4) as integer) as year_of_birth,
+        try_cast(substr(patients.birth_date_source_value, 6, 2) as integer) as month_of_birth,
+        try_cast(substr(patients.birth_date_source_value, 9, 2) as integer) as day_of_birth,
+        cast(patients.birth_date as timestamp) as birth_datetime,
+        coalesce(race.target_concept_id, 0) as race_concept_id,
+        coalesce(ethnicity.target_concept_id, 0) as ethnicity_concept_id,
+        cast(null as integer) as location_id,
+        cast(null as integer) as provider_id,
+        cast(null as integer) as care_site_id,
+        patients.patient_id as person_source_value,
+        patients.gender as gender_source_value,
+        0 as gender_source_concept_id,
+        patients.race_code as race_source_value,
+        0 as race_source_concept_id,
+        patients.ethnicity_code as ethnicity_source_value,
+        0 as ethnicity_source_concept_id
+    from patients
+    left join concepts as gender
+        on
+            gender.source_system = 'http://hl7.org/fhir/administrative-gender'
+            and patients.gender = gender.source_code
+    left join concepts as race
+        on
+            race.source_system = 'urn:oid:2.16.840.1.113883.6.238'
+            and race.target_domain_id = 'Race'
+            and patients.race_code = race.source_code
+    left join concepts as ethnicity
+        on
+            ethnicity.source_system = 'urn:oid:2.16.840.1.113883.6.238'
+            and ethnicity.target_domain_id = 'Ethnicity'
+            and patients.ethnicity_code = ethnicity.source_code
+
+)
+
+select * from final

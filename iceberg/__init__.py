@@ -1,0 +1,1 @@
+"""The Iceberg layer: catalogs, bronze table definitions, loaders, and the DuckDB mirror of bronze."""

@@ -1,0 +1,96 @@
+"""Catalog access from one config file: `profiles/catalogs.yml`, entries chosen by name.
+
+Loaders, the dbt plugin and the maintenance commands all get their catalog from `load_catalog`,
+so they work the same against the local SQLite catalog and against Glue.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pyiceberg.catalog import Catalog
+from pyiceberg.catalog import load_catalog as _pyiceberg_load_catalog
+
+from iceberg.exceptions import CatalogConfigError, CatalogMissingError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CATALOGS_FILE = REPO_ROOT / "profiles" / "catalogs.yml"
+BRONZE = "bronze"
+
+_VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::-(?P<default>[^}]*))?\}")
+
+
+def warehouse_dir() -> Path:
+    """The local warehouse folder: $HEALTHLAKE_WAREHOUSE, or warehouse/ in this repository."""
+    configured = os.environ.get("HEALTHLAKE_WAREHOUSE")
+    return Path(configured).resolve() if configured else REPO_ROOT / "warehouse"
+
+
+def _substitute(value: str, name: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        variable = match.group("name")
+        if variable == "HEALTHLAKE_WAREHOUSE":
+            return str(warehouse_dir())
+        found = os.environ.get(variable, match.group("default"))
+        if found is None or found == "":
+            raise CatalogConfigError(
+                f"catalog {name!r} needs the environment variable {variable} "
+                f"(see {CATALOGS_FILE.relative_to(REPO_ROOT)}); set it and try again"
+            )
+        return found
+
+    return _VARIABLE.sub(replace, value)
+
+
+def catalog_properties(name: str) -> dict[str, str]:
+    """The PyIceberg properties of catalog `name`, with environment variables filled in."""
+    try:
+        entries: dict[str, dict[str, Any]] = yaml.safe_load(
+            CATALOGS_FILE.read_text(encoding="utf-8")
+        )
+    except FileNotFoundError as error:
+        raise CatalogConfigError(f"{CATALOGS_FILE} is missing; restore it from git") from error
+    if name not in entries:
+        known = ", ".join(sorted(entries))
+        raise CatalogConfigError(
+            f"unknown catalog {name!r}; {CATALOGS_FILE.relative_to(REPO_ROOT)} defines: {known}"
+        )
+    return {key: _substitute(str(value), name) for key, value in entries[name].items()}
+
+
+def sqlite_path(properties: dict[str, str]) -> Path | None:
+    """The SQLite file of a SQL catalog, or None for other catalogs."""
+    uri = properties.get("uri", "")
+    if properties.get("type") == "sql" and uri.startswith("sqlite:///"):
+        return Path(uri.removeprefix("sqlite:///"))
+    return None
+
+
+def load_catalog(name: str = "local", *, create: bool = False) -> Catalog:
+    """Open catalog `name` from `profiles/catalogs.yml`.
+
+    Args:
+        name: the catalog's entry in the config file (`local`, `glue`).
+        create: make the local SQLite catalog if it does not exist yet (writers do; readers
+            must not, so that a reader run before any load says so instead of finding nothing).
+
+    Raises:
+        CatalogConfigError: the name is unknown or a setting it needs is not set.
+        CatalogMissingError: the local catalog does not exist and `create` is False.
+    """
+    properties = catalog_properties(name)
+    database = sqlite_path(properties)
+    if database is not None:
+        if not database.exists() and not create:
+            raise CatalogMissingError(
+                f"no Iceberg catalog at {database}; run 'just load' (or 'just run-local') first"
+            )
+        database.parent.mkdir(parents=True, exist_ok=True)
+        warehouse = properties.get("warehouse", "")
+        if warehouse.startswith("file://"):
+            Path(warehouse.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+    return _pyiceberg_load_catalog(name, **properties)

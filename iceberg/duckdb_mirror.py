@@ -1,0 +1,138 @@
+"""Keep the `bronze` schema of the DuckDB lakehouse a mirror of the Iceberg `bronze` namespace.
+
+DuckDB cannot read Iceberg here (no offline `iceberg` extension), so each bronze table is
+copied into the DuckDB file, streamed as Arrow batches from PyIceberg (memory stays bounded for
+tables larger than RAM). The snapshot each copy was taken from is recorded in
+`ops.iceberg_mirror_state`; a table whose Iceberg snapshot has not moved is not copied again.
+Each table is replaced inside one DuckDB transaction, so an interrupted copy leaves the
+previous copy (or none), never half a table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import NoSuchNamespaceError
+
+from iceberg.catalog import BRONZE
+from iceberg.exceptions import TableNotLoadedError
+
+STATE_TABLE = "ops.iceberg_mirror_state"
+
+
+@dataclass(frozen=True)
+class MirroredTable:
+    """The outcome for one table."""
+
+    table: str
+    snapshot_id: int | None
+    rows: int
+    copied: bool
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _ensure_state_table(conn: duckdb.DuckDBPyConnection) -> None:
+    conn.execute("create schema if not exists ops")
+    conn.execute(
+        f"""
+        create table if not exists {STATE_TABLE} (
+            table_name varchar primary key,
+            iceberg_identifier varchar not null,
+            snapshot_id bigint,
+            row_count bigint not null,
+            mirrored_at timestamp not null
+        )
+        """
+    )
+
+
+def _recorded_snapshot(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> int | None | str:
+    """The snapshot the current copy came from; the string 'absent' if there is no copy."""
+    exists = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0]
+    if not exists:
+        return "absent"
+    rows = conn.execute(
+        f"select snapshot_id from {STATE_TABLE} where table_name = ?", [f"{schema}.{name}"]
+    ).fetchall()
+    return rows[0][0] if rows else "absent"
+
+
+def mirror_namespace(
+    catalog: Catalog, conn: duckdb.DuckDBPyConnection, namespace: str = BRONZE
+) -> list[MirroredTable]:
+    """Bring every table of `namespace` in DuckDB up to the catalog's current snapshot.
+
+    Raises:
+        TableNotLoadedError: the namespace holds no tables (nothing was loaded yet).
+    """
+    try:
+        identifiers = sorted(catalog.list_tables(namespace))
+    except NoSuchNamespaceError:
+        identifiers = []
+    if not identifiers:
+        raise TableNotLoadedError(
+            f"the Iceberg catalog {catalog.name!r} has no tables in namespace {namespace!r}; "
+            "run 'just load' (or 'just ingest-fhir PATH') first"
+        )
+    _ensure_state_table(conn)
+    conn.execute(f"create schema if not exists {_quote(namespace)}")
+    results = []
+    for identifier in identifiers:
+        name = identifier[-1]
+        table = catalog.load_table(identifier)
+        snapshot = table.current_snapshot()
+        snapshot_id = snapshot.snapshot_id if snapshot else None
+        if _recorded_snapshot(conn, namespace, name) == snapshot_id:
+            results.append(MirroredTable(f"{namespace}.{name}", snapshot_id, -1, copied=False))
+            continue
+        if snapshot is None:
+            reader = pa.RecordBatchReader.from_batches(table.schema().as_arrow(), iter(()))
+        else:
+            reader = table.scan().to_arrow_batch_reader()
+        rows = _copy(conn, namespace, name, ".".join(identifier), snapshot_id, reader)
+        results.append(MirroredTable(f"{namespace}.{name}", snapshot_id, rows, copied=True))
+    return results
+
+
+def _copy(
+    conn: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    iceberg_identifier: str,
+    snapshot_id: int | None,
+    reader: pa.RecordBatchReader,
+) -> int:
+    """Replace `schema.name` with the reader's rows and record the snapshot, in one transaction."""
+    view = f"__healthlake_mirror_{name}"
+    target = f"{_quote(schema)}.{_quote(name)}"
+    conn.execute("begin transaction")
+    try:
+        conn.register(view, reader)
+        conn.execute(f"create or replace table {target} as select * from {_quote(view)}")
+        conn.unregister(view)
+        rows: int = conn.execute(f"select count(*) from {target}").fetchall()[0][0]
+        conn.execute(
+            f"insert or replace into {STATE_TABLE} values (?, ?, ?, ?, ?)",
+            [
+                f"{schema}.{name}",
+                iceberg_identifier,
+                snapshot_id,
+                rows,
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
+        )
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return rows

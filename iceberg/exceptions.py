@@ -1,0 +1,29 @@
+"""Named errors of the Iceberg layer; the command line prints them as one line and exits 2."""
+
+
+class IcebergLayerError(Exception):
+    """Base class: something the user can fix (the message says what, where and what to do)."""
+
+
+class CatalogConfigError(IcebergLayerError):
+    """A catalog is unknown, or its configuration needs a setting that is missing."""
+
+
+class CatalogMissingError(IcebergLayerError):
+    """The catalog has not been created yet (nothing was loaded)."""
+
+
+class TableNotLoadedError(IcebergLayerError):
+    """A bronze table that a reader needs does not exist in the catalog."""
+
+
+class SchemaChangeError(IcebergLayerError):
+    """A table definition changed in a way the existing table cannot evolve to."""
+
+
+class SourceFileError(IcebergLayerError):
+    """An input file cannot be read as what it claims to be."""
+
+
+class LakehouseLockedError(IcebergLayerError):
+    """The DuckDB lakehouse file is held open by another process."""

@@ -1,0 +1,85 @@
+"""The DuckDB lakehouse file (`warehouse/lakehouse.duckdb`): lock check and run summary."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from iceberg.catalog import warehouse_dir
+from iceberg.exceptions import LakehouseLockedError
+
+# The schemas a build leaves in the lakehouse, in the order a reader meets them.
+SCHEMAS = ("bronze", "silver", "omop", "gold", "ops")
+
+
+def lakehouse_path() -> Path:
+    """`lakehouse.duckdb` in the warehouse folder."""
+    return warehouse_dir() / "lakehouse.duckdb"
+
+
+def check_unlocked(path: Path) -> None:
+    """Fail with a clear message if another process holds the DuckDB file open.
+
+    DuckDB allows one writing process per file; a SQL client left open on the lakehouse makes
+    every dbt run fail with a long lock error, so the pipeline checks first.
+    """
+    if not path.exists():
+        return
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as error:
+        message = str(error)
+        if "lock" not in message.lower():
+            raise
+        pid = re.search(r"PID (\d+)", message)
+        holder = f" (process {pid.group(1)})" if pid else ""
+        raise LakehouseLockedError(
+            f"{path} is open in another process{holder}; close that SQL client or process "
+            "and run again"
+        ) from error
+
+
+@dataclass(frozen=True)
+class TableCount:
+    """One table of the lakehouse and its row count."""
+
+    schema: str
+    table: str
+    rows: int
+
+
+def table_counts(path: Path) -> list[TableCount]:
+    """Every table and view in the lakehouse's schemas with its row count."""
+    with duckdb.connect(str(path), read_only=True) as conn:
+        names = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in (select unnest(?)) order by table_schema, table_name",
+            [list(SCHEMAS)],
+        ).fetchall()
+        counts = []
+        for schema, table in names:
+            rows = conn.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+            counts.append(TableCount(schema, table, rows))
+    order = {schema: index for index, schema in enumerate(SCHEMAS)}
+    return sorted(counts, key=lambda count: (order[count.schema], count.table))
+
+
+def summary(path: Path, elapsed_seconds: float | None = None) -> str:
+    """The run summary printed by `just run-local`: tables, row counts, elapsed time."""
+    counts = table_counts(path)
+    width = max((len(f"{c.schema}.{c.table}") for c in counts), default=10)
+    lines = [f"lakehouse: {path}"]
+    for schema in SCHEMAS:
+        in_schema = [count for count in counts if count.schema == schema]
+        if not in_schema:
+            continue
+        lines.append(f"  {schema} ({len(in_schema)} tables)")
+        lines += [
+            f"    {f'{c.schema}.{c.table}':<{width}}  {c.rows:>12,}" for c in in_schema
+        ]
+    if elapsed_seconds is not None:
+        lines.append(f"done in {elapsed_seconds:.1f} s")
+    return "\n".join(lines)
