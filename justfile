@@ -3,6 +3,8 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 set export := true
+# Recipes print their own progress; echoing every command line would bury one-line errors.
+set quiet := true
 
 HEALTHLAKE_WAREHOUSE := env("HEALTHLAKE_WAREHOUSE", justfile_directory() / "warehouse")
 DBT_PROFILES_DIR := justfile_directory() / "profiles"
@@ -40,7 +42,7 @@ load catalog="local" *flags="":
 build target="duckdb":
     #!/usr/bin/env bash
     set -euo pipefail
-    if [ "{{ target }}" = duckdb ]; then python -m iceberg check-lakehouse; fi
+    if [ "{{ target }}" = duckdb ]; then python -m iceberg check-lakehouse --catalog "${HEALTHLAKE_CATALOG:-local}"; fi
     cd "$DBT_PROJECT_DIR"
     if ! dbt build --target {{ target }} --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'; then
         echo "error: dbt build --target {{ target }} failed: the failing models and tests are listed above (full log: dbt_project/logs/dbt.log); fix them and run 'just build {{ target }}' again" >&2

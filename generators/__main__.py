@@ -8,7 +8,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from generators.config import GeneratorConfig, parse_count
+from generators.config import DEFAULT_REFERENCE_DATE, GeneratorConfig, parse_count
 from generators.exceptions import GeneratorError
 from generators.output import generate
 
@@ -43,15 +43,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
     try:
-        settings = {
-            "patients": parse_count("patient count", args.patients),
-            "seed": parse_count("seed", args.seed, minimum=0),
-        }
-        reference = _reference_date(args.reference_date)
-        config = (
-            GeneratorConfig(**settings)
-            if reference is None
-            else GeneratorConfig(**settings, reference_date=reference)
+        config = GeneratorConfig(
+            patients=parse_count("patient count", args.patients),
+            seed=parse_count("seed", args.seed, minimum=0),
+            reference_date=_reference_date(args.reference_date) or DEFAULT_REFERENCE_DATE,
         )
         started = time.perf_counter()
         manifest = generate(config, args.out)

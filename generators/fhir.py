@@ -80,10 +80,7 @@ def render_patients(batch: PeopleBatch, config: GeneratorConfig) -> list[str]:
     """One FHIR R4 Patient per person, as NDJSON lines (without the newline)."""
     states = us_states()
     state_address = np.array(
-        [
-            f'"city":{json.dumps(state.city)},"state":"{state.abbreviation}"'
-            for state in states
-        ],
+        [f'"city":{json.dumps(state.city)},"state":"{state.abbreviation}"' for state in states],
         dtype=object,
     )[batch.state_index]
     race = _race_fragments()[batch.race_index]
@@ -102,8 +99,18 @@ def render_patients(batch: PeopleBatch, config: GeneratorConfig) -> list[str]:
         f'"telecom":[{{"system":"phone","value":"555-01{person_id % 100:02d}","use":"home"}}],'
         f'"gender":"{sex}","birthDate":"{birth_date}",'
         f'"address":[{{"use":"home",{where},"postalCode":"{zip_code:05d}","country":"US"}}]}}'
-        for uuid, race_ext, ethnicity_ext, person_id, family_name, given_name, sex,
-        birth_date, where, zip_code in zip(
+        for (
+            uuid,
+            race_ext,
+            ethnicity_ext,
+            person_id,
+            family_name,
+            given_name,
+            sex,
+            birth_date,
+            where,
+            zip_code,
+        ) in zip(
             batch.patient_uuid,
             race,
             ethnicity,

@@ -17,8 +17,8 @@ import pyarrow as pa
 from generators import omop_spec
 from generators.population import (
     CDC_RACE_ETHNICITY_SYSTEM,
-    GENDER_SYSTEM,
     ETHNICITY_CODES,
+    GENDER_SYSTEM,
     RACE_CODES,
     SEX_CODES,
     PeopleBatch,

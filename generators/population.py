@@ -88,9 +88,7 @@ def _name_tables() -> dict[str, tuple[npt.NDArray[np.str_], npt.NDArray[np.float
     return tables
 
 
-def _draw_names(
-    rng: np.random.Generator, table: str, size: int
-) -> npt.NDArray[np.str_]:
+def _draw_names(rng: np.random.Generator, table: str, size: int) -> npt.NDArray[np.str_]:
     names, weights = _name_tables()[table]
     return names[rng.choice(len(names), size=size, p=weights)]
 
@@ -121,7 +119,9 @@ def draw_batch(config: GeneratorConfig, batch_index: int) -> PeopleBatch:
     patient_uuid = _draw_uuids(rng, size)
     is_male = rng.random(size) < _MALE_SHARE
 
-    band = rng.choice(len(_AGE_BAND_WEIGHTS), size=size, p=_AGE_BAND_WEIGHTS / _AGE_BAND_WEIGHTS.sum())
+    band = rng.choice(
+        len(_AGE_BAND_WEIGHTS), size=size, p=_AGE_BAND_WEIGHTS / _AGE_BAND_WEIGHTS.sum()
+    )
     age_days = ((band * 5 + rng.random(size) * 5) * 365.25).astype(np.int64)
     reference = np.datetime64(config.reference_date, "D")
     birth_date = reference - age_days.astype("timedelta64[D]")
@@ -129,9 +129,7 @@ def draw_batch(config: GeneratorConfig, batch_index: int) -> PeopleBatch:
     race_index = rng.choice(len(RACE_CODES), size=size, p=_RACE_WEIGHTS / _RACE_WEIGHTS.sum())
     is_hispanic = rng.random(size) < _HISPANIC_SHARE
 
-    given_name = np.where(
-        is_male, _draw_names(rng, "male", size), _draw_names(rng, "female", size)
-    )
+    given_name = np.where(is_male, _draw_names(rng, "male", size), _draw_names(rng, "female", size))
     family_name = _draw_names(rng, "family", size)
 
     states = us_states()

@@ -1,1 +1,1 @@
-"""The Iceberg layer: catalogs, bronze table definitions, loaders, and the DuckDB mirror of bronze."""
+"""The Iceberg layer: catalogs, bronze table definitions, loaders, the DuckDB mirror of bronze."""

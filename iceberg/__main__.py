@@ -1,9 +1,9 @@
 """Command line of the Iceberg layer.
 
-    python -m iceberg load [--from warehouse/generated] [--catalog local] [--run-id ID] [--force]
-    python -m iceberg check-lakehouse     # fails if another process holds the DuckDB file
-    python -m iceberg new-run-id          # prints a fresh pipeline run id
-    python -m iceberg summary [--elapsed SECONDS]
+python -m iceberg load [--from warehouse/generated] [--catalog local] [--run-id ID] [--force]
+python -m iceberg check-lakehouse     # fails if another process holds the DuckDB file
+python -m iceberg new-run-id          # prints a fresh pipeline run id
+python -m iceberg summary [--elapsed SECONDS]
 """
 
 from __future__ import annotations
@@ -31,8 +31,11 @@ def new_run_id() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m iceberg", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m iceberg",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="load a generated dataset into bronze")
     load.add_argument("--from", dest="source", type=Path, default=Path("warehouse/generated"))
@@ -43,7 +46,10 @@ def _parser() -> argparse.ArgumentParser:
         help="pipeline run id (default: $PIPELINE_RUN_ID, else a new one)",
     )
     load.add_argument("--force", action="store_true", help="reload files already loaded")
-    commands.add_parser("check-lakehouse", help="fail if the DuckDB file is locked")
+    check = commands.add_parser(
+        "check-lakehouse", help="fail if the catalog is missing or the DuckDB file is locked"
+    )
+    check.add_argument("--catalog", default="local", help="catalog name in profiles/catalogs.yml")
     commands.add_parser("new-run-id", help="print a fresh pipeline run id")
     show = commands.add_parser("summary", help="tables and row counts of the DuckDB lakehouse")
     show.add_argument("--elapsed", type=float, default=None)
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "new-run-id":
             print(new_run_id())
         elif args.command == "check-lakehouse":
+            load_catalog(args.catalog)
             check_unlocked(lakehouse_path())
         elif args.command == "summary":
             path = lakehouse_path()

@@ -27,7 +27,7 @@ from iceberg.exceptions import TableNotLoadedError
 from iceberg.tables import definition_for
 
 
-class Plugin(BasePlugin):  # type: ignore[misc]
+class Plugin(BasePlugin):
     """Reads bronze tables of an Iceberg catalog from `profiles/catalogs.yml`."""
 
     def initialize(self, plugin_config: dict[str, Any]) -> None:

@@ -53,7 +53,7 @@ def _ensure_state_table(conn: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _recorded_snapshot(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> int | None | str:
+def _recorded_snapshot(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> int | str | None:
     """The snapshot the current copy came from; the string 'absent' if there is no copy."""
     exists = conn.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",

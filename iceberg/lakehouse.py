@@ -77,9 +77,7 @@ def summary(path: Path, elapsed_seconds: float | None = None) -> str:
         if not in_schema:
             continue
         lines.append(f"  {schema} ({len(in_schema)} tables)")
-        lines += [
-            f"    {f'{c.schema}.{c.table}':<{width}}  {c.rows:>12,}" for c in in_schema
-        ]
+        lines += [f"    {f'{c.schema}.{c.table}':<{width}}  {c.rows:>12,}" for c in in_schema]
     if elapsed_seconds is not None:
         lines.append(f"done in {elapsed_seconds:.1f} s")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyiceberg.catalog import Catalog
-from pyiceberg.expressions import In
+from pyiceberg.expressions import In, Reference
+from pyiceberg.expressions.literals import literal
 
 from generators.output import read_manifest
 from iceberg.exceptions import SourceFileError
@@ -70,7 +72,9 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _lineage(size: int, source_file: str, first_line: int, run_id: str, loaded_at: datetime) -> dict[str, pa.Array]:
+def _lineage(
+    size: int, source_file: str, first_line: int, run_id: str, loaded_at: datetime
+) -> dict[str, pa.Array]:
     return {
         "source_file": pa.array([source_file] * size, pa.string()),
         "source_line": pa.array(range(first_line, first_line + size), pa.int64()),
@@ -106,7 +110,7 @@ def _commit(
         warnings.filterwarnings("ignore", "Delete operation did not match any records")
         transaction.overwrite(
             counted.reader(),
-            overwrite_filter=In("source_file", paths),
+            overwrite_filter=In(term=Reference("source_file"), values={literal(p) for p in paths}),
             snapshot_properties={RUN_ID_PROPERTY: run_id},
         )
         transaction.set_properties({LOADED_FILES_PROPERTY: json.dumps(now_loaded, sort_keys=True)})
@@ -213,7 +217,11 @@ def _fhir_rows(path: Path) -> Iterator[tuple[int, dict[str, Any], str]]:
                     f"{path}:{number}: not a JSON object ({error.msg}); "
                     "fix or remove the line and load again"
                 ) from error
-            if not isinstance(resource, dict) or not resource.get("resourceType") or not resource.get("id"):
+            if (
+                not isinstance(resource, dict)
+                or not resource.get("resourceType")
+                or not resource.get("id")
+            ):
                 raise SourceFileError(
                     f"{path}:{number}: not a FHIR resource (needs resourceType and id)"
                 )
@@ -305,14 +313,15 @@ def load_fhir_ndjson(
         results = []
         for resource_type in sorted(spill.files_by_type):
             sources = [
-                _SourceFile(path, hashes[path]) for path in sorted(spill.files_by_type[resource_type])
+                _SourceFile(path, hashes[path])
+                for path in sorted(spill.files_by_type[resource_type])
             ]
             results.append(
                 _commit(
                     catalog,
                     fhir_table(resource_type),
                     sources,
-                    lambda chosen, kind=resource_type: spill.batches(kind, chosen),
+                    partial(spill.batches, resource_type),
                     run_id,
                     force,
                 )
@@ -331,13 +340,20 @@ def load_generated(
     """Load a folder written by `python -m generators generate`, as listed in its manifest."""
     manifest = read_manifest(folder)
     stamp = _now()
-    fhir_files = [folder / entry["path"] for entry in manifest["files"] if entry["format"] == "fhir-ndjson"]
+    fhir_files = [
+        folder / entry["path"] for entry in manifest["files"] if entry["format"] == "fhir-ndjson"
+    ]
     results = load_fhir_ndjson(catalog, fhir_files, run_id, force=force, loaded_at=stamp)
     for entry in manifest["files"]:
         if entry["format"] == "omop-parquet":
             results.append(
                 load_omop_parquet(
-                    catalog, entry["table"], [folder / entry["path"]], run_id, force=force, loaded_at=stamp
+                    catalog,
+                    entry["table"],
+                    [folder / entry["path"]],
+                    run_id,
+                    force=force,
+                    loaded_at=stamp,
                 )
             )
     return results

@@ -56,10 +56,12 @@ omb_categories as (
         {{ json_extract_string('category_json', '$.valueCoding.code') }} as category_code,
         {{ json_extract_string('category_json', '$.valueCoding.display') }} as category_display
     from latest
-    cross join unnest({{ json_array('latest.resource_json', '$.extension') }})
-        as extension_rows (extension_json)
-    cross join unnest({{ json_array('extension_json', '$.extension') }})
-        as category_rows (category_json)
+    cross join
+        unnest({{ json_array('latest.resource_json', '$.extension') }})
+            as extension_rows (extension_json)
+    cross join
+        unnest({{ json_array('extension_json', '$.extension') }})
+            as category_rows (category_json)
     where {{ json_extract_string('category_json', '$.url') }} = 'ombCategory'
 
 ),

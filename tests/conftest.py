@@ -1,0 +1,72 @@
+"""Shared fixtures: a real warehouse on a temp dir, generated data, a real Iceberg catalog."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyiceberg.catalog import Catalog
+
+from generators.config import GeneratorConfig
+from generators.output import generate
+from iceberg.catalog import load_catalog
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty warehouse folder that every component of this process uses."""
+    folder = tmp_path / "warehouse"
+    folder.mkdir()
+    monkeypatch.setenv("HEALTHLAKE_WAREHOUSE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def catalog(warehouse: Path) -> Catalog:
+    """A real PyIceberg SQL catalog (SQLite + files) in the temp warehouse."""
+    return load_catalog("local", create=True)
+
+
+@pytest.fixture
+def generated(warehouse: Path) -> Path:
+    """A small generated dataset in the temp warehouse."""
+    out = warehouse / "generated"
+    generate(GeneratorConfig(patients=300, seed=7, batch_size=128), out)
+    return out
+
+
+def run(
+    args: list[str], env: dict[str, str] | None = None, cwd: Path = REPO_ROOT
+) -> subprocess.CompletedProcess[str]:
+    """Run a command of the project as a user would, capturing its output."""
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def python_module(
+    module: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m module args...` in a fresh interpreter of this environment."""
+    return run([sys.executable, "-m", module, *args], env=env)
+
+
+@pytest.fixture
+def isolated_dbt(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """Environment that keeps a dbt run's target/ and logs/ out of the working tree."""
+    yield {
+        "DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
+        "DBT_LOG_PATH": str(tmp_path / "dbt_logs"),
+    }

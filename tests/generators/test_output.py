@@ -1,0 +1,103 @@
+"""The generated dataset: determinism, atomic output, manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from generators.config import GeneratorConfig
+from generators.exceptions import OutputError
+from generators.output import OMOP_RENDERERS, generate, read_manifest
+from generators.population import draw_batch
+
+
+def _tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_same_seed_gives_byte_identical_output(tmp_path: Path) -> None:
+    config = GeneratorConfig(patients=500, seed=11, batch_size=200)
+    generate(config, tmp_path / "a")
+    generate(config, tmp_path / "b")
+    assert _tree_digest(tmp_path / "a") == _tree_digest(tmp_path / "b")
+
+
+def test_other_seed_gives_other_people(tmp_path: Path) -> None:
+    generate(GeneratorConfig(patients=200, seed=1), tmp_path / "a")
+    generate(GeneratorConfig(patients=200, seed=2), tmp_path / "b")
+    a = (tmp_path / "a" / "fhir" / "Patient.ndjson").read_text()
+    b = (tmp_path / "b" / "fhir" / "Patient.ndjson").read_text()
+    assert a != b
+
+
+def test_manifest_lists_every_file_with_rows_and_hash(generated: Path) -> None:
+    manifest = read_manifest(generated)
+    assert manifest["patients"] == 300
+    for entry in manifest["files"]:
+        path = generated / entry["path"]
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"]
+    rows = {entry["path"]: entry["rows"] for entry in manifest["files"]}
+    assert rows["fhir/Patient.ndjson"] == 300
+    assert pq.read_metadata(generated / "omop" / "person.parquet").num_rows == 300
+    assert len((generated / "fhir" / "Patient.ndjson").read_text().splitlines()) == 300
+
+
+def test_batches_are_independent_of_earlier_batches() -> None:
+    config = GeneratorConfig(patients=1000, seed=5, batch_size=300)
+    last = draw_batch(config, 3)
+    assert len(last) == 100
+    assert last.person_id[0] == 901
+    again = draw_batch(config, 3)
+    assert list(last.patient_uuid) == list(again.patient_uuid)
+
+
+def test_regenerating_replaces_the_dataset_whole(tmp_path: Path) -> None:
+    out = tmp_path / "generated"
+    generate(GeneratorConfig(patients=100, seed=1), out)
+    generate(GeneratorConfig(patients=50, seed=2), out)
+    assert read_manifest(out)["patients"] == 50
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "generated"]
+    assert leftovers == []
+
+
+def test_interrupted_generation_keeps_the_previous_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "generated"
+    generate(GeneratorConfig(patients=100, seed=1), out)
+    before = _tree_digest(out)
+
+    def explode(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(OMOP_RENDERERS, "person", explode)
+    with pytest.raises(KeyboardInterrupt):
+        generate(GeneratorConfig(patients=100, seed=2), out)
+    assert _tree_digest(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["generated"]
+
+
+def test_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutputError, match="choose a writable --out folder"):
+        generate(GeneratorConfig(patients=10), blocker / "generated")
+
+
+def test_missing_manifest_says_to_generate(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="run 'just generate' first"):
+        read_manifest(tmp_path)
+
+
+def test_manifest_is_json_with_the_config(generated: Path) -> None:
+    manifest = json.loads((generated / "manifest.json").read_text())
+    assert manifest["seed"] == 7
+    assert manifest["reference_date"] == "2025-01-01"

@@ -1,0 +1,60 @@
+"""The DuckDB lakehouse file: a lock held by another process is reported, not waited on."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from iceberg.exceptions import LakehouseLockedError
+from iceberg.lakehouse import check_unlocked, summary
+
+HOLD_LOCK = """
+import sys, time, duckdb
+conn = duckdb.connect(sys.argv[1])
+print("locked", flush=True)
+time.sleep(60)
+"""
+
+
+def test_lock_held_by_another_process_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "lakehouse.duckdb"
+    duckdb.connect(str(path)).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(LakehouseLockedError, match=rf"process {holder.pid}\); close"):
+            check_unlocked(path)
+    finally:
+        holder.kill()
+        holder.wait()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            check_unlocked(path)
+            break
+        except LakehouseLockedError:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def test_missing_file_is_not_locked(tmp_path: Path) -> None:
+    check_unlocked(tmp_path / "absent.duckdb")
+
+
+def test_summary_lists_schemas_tables_and_counts(tmp_path: Path) -> None:
+    path = tmp_path / "lakehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema omop")
+        conn.execute("create table omop.person as select range as person_id from range(1234)")
+        conn.execute("create table main.ignored as select 1 as x")
+    text = summary(path, elapsed_seconds=3.21)
+    assert "omop.person" in text and "1,234" in text
+    assert "ignored" not in text
+    assert text.endswith("done in 3.2 s")

@@ -1,0 +1,136 @@
+"""Loaders against a real SQL catalog: idempotent, atomic, lineage-stamped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from pyiceberg.catalog import Catalog
+
+from generators.config import GeneratorConfig
+from generators.output import generate
+from iceberg.catalog import load_catalog
+from iceberg.exceptions import CatalogConfigError, CatalogMissingError, SourceFileError
+from iceberg.loaders import RUN_ID_PROPERTY, load_fhir_ndjson, load_generated
+
+
+def _rows(catalog: Catalog, identifier: str) -> int:
+    return catalog.load_table(identifier).scan().to_arrow().num_rows
+
+
+def test_generated_dataset_lands_in_bronze_with_lineage(catalog: Catalog, generated: Path) -> None:
+    results = load_generated(catalog, generated, "run-1")
+    assert {r.table: r.rows for r in results} == {
+        "bronze.fhir_patient": 300,
+        "bronze.omop_person": 300,
+    }
+    patients = catalog.load_table("bronze.fhir_patient").scan().to_arrow()
+    assert set(patients.column("pipeline_run_id").to_pylist()) == {"run-1"}
+    assert patients.column("source_line").to_pylist()[:3] == [1, 2, 3]
+    first = json.loads(patients.column("resource_json")[0].as_py())
+    assert patients.column("resource_id")[0].as_py() == first["id"]
+    assert patients.column("patient_reference")[0].as_py() == f"Patient/{first['id']}"
+    person = catalog.load_table("bronze.omop_person")
+    assert person.current_snapshot().summary[RUN_ID_PROPERTY] == "run-1"
+
+
+def test_reloading_the_same_files_is_skipped(catalog: Catalog, generated: Path) -> None:
+    load_generated(catalog, generated, "run-1")
+    snapshot = catalog.load_table("bronze.omop_person").current_snapshot().snapshot_id
+    results = load_generated(catalog, generated, "run-2")
+    assert all(r.rows == 0 and r.skipped for r in results)
+    assert catalog.load_table("bronze.omop_person").current_snapshot().snapshot_id == snapshot
+
+
+def test_forced_reload_replaces_rows_instead_of_doubling(catalog: Catalog, generated: Path) -> None:
+    load_generated(catalog, generated, "run-1")
+    load_generated(catalog, generated, "run-2", force=True)
+    assert _rows(catalog, "bronze.fhir_patient") == 300
+    assert _rows(catalog, "bronze.omop_person") == 300
+    runs = catalog.load_table("bronze.omop_person").scan().to_arrow().column("pipeline_run_id")
+    assert set(runs.to_pylist()) == {"run-2"}
+
+
+def test_regenerated_dataset_replaces_the_previous_one(catalog: Catalog, generated: Path) -> None:
+    load_generated(catalog, generated, "run-1")
+    generate(GeneratorConfig(patients=120, seed=8), generated)
+    load_generated(catalog, generated, "run-2")
+    assert _rows(catalog, "bronze.fhir_patient") == 120
+    assert _rows(catalog, "bronze.omop_person") == 120
+
+
+def test_other_files_in_the_same_table_are_kept(catalog: Catalog, tmp_path: Path) -> None:
+    first = tmp_path / "a.ndjson"
+    second = tmp_path / "b.ndjson"
+    first.write_text('{"resourceType":"Patient","id":"a1"}\n{"resourceType":"Patient","id":"a2"}\n')
+    second.write_text('{"resourceType":"Patient","id":"b1"}\n')
+    load_fhir_ndjson(catalog, [first], "run-1")
+    load_fhir_ndjson(catalog, [second], "run-1")
+    assert _rows(catalog, "bronze.fhir_patient") == 3
+
+
+def test_mixed_types_in_one_file_go_to_their_own_tables(catalog: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.ndjson"
+    path.write_text(
+        '{"resourceType":"Patient","id":"p1"}\n'
+        "\n"
+        '{"resourceType":"MedicationRequest","id":"m1","subject":{"reference":"Patient/p1"}}\n'
+    )
+    results = load_fhir_ndjson(catalog, [path], "run-1")
+    assert {r.table: r.rows for r in results} == {
+        "bronze.fhir_medication_request": 1,
+        "bronze.fhir_patient": 1,
+    }
+    request = catalog.load_table("bronze.fhir_medication_request").scan().to_arrow()
+    assert request.column("patient_reference").to_pylist() == ["Patient/p1"]
+    assert request.column("source_line").to_pylist() == [3]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"resourceType":"Patient","id":"ok"}\n{not json\n', ":2: not a JSON object"),
+        (b'{"resourceType":"Patient"}\n', ":1: not a FHIR resource"),
+        (b'{"resourceType":"Patient","id":"x","name":"\xff"}\n', "not UTF-8"),
+    ],
+)
+def test_bad_input_fails_without_touching_the_table(
+    catalog: Catalog, tmp_path: Path, content: bytes, message: str
+) -> None:
+    good = tmp_path / "good.ndjson"
+    good.write_text('{"resourceType":"Patient","id":"keep"}\n')
+    load_fhir_ndjson(catalog, [good], "run-1")
+    before = catalog.load_table("bronze.fhir_patient").current_snapshot().snapshot_id
+    bad = tmp_path / "bad.ndjson"
+    bad.write_bytes(content)
+    with pytest.raises(SourceFileError, match=message):
+        load_fhir_ndjson(catalog, [bad], "run-2")
+    assert catalog.load_table("bronze.fhir_patient").current_snapshot().snapshot_id == before
+
+
+def test_parquet_missing_a_cdm_column_is_rejected(catalog: Catalog, generated: Path) -> None:
+    person = pq.read_table(generated / "omop" / "person.parquet").drop(["race_concept_id"])
+    pq.write_table(person, generated / "omop" / "person.parquet")
+    with pytest.raises(SourceFileError, match="missing OMOP column"):
+        load_generated(catalog, generated, "run-1")
+
+
+def test_reader_of_a_missing_catalog_is_told_to_load(warehouse: Path) -> None:
+    with pytest.raises(CatalogMissingError, match="run 'just load'"):
+        load_catalog("local")
+    assert not (warehouse / "catalog.db").exists()
+
+
+def test_unknown_catalog_names_the_known_ones(warehouse: Path) -> None:
+    with pytest.raises(CatalogConfigError, match="defines: glue, local"):
+        load_catalog("nope")
+
+
+def test_glue_catalog_names_the_missing_variable(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HEALTHLAKE_S3_BUCKET", raising=False)
+    with pytest.raises(CatalogConfigError, match="HEALTHLAKE_S3_BUCKET"):
+        load_catalog("glue")
