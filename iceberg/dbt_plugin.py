@@ -7,8 +7,9 @@ It follows dbt-duckdb's plugin contract:
 - `configure_connection` runs once per dbt invocation, when the DuckDB file is opened: it brings
   DuckDB's `bronze` schema up to the catalog's current snapshots (see `iceberg.duckdb_mirror`),
   copying only tables whose snapshot moved.
-- `load` is reached only for a declared source that the catalog does not have (for example a
-  FHIR resource type no file contained): it yields an empty table of the bronze definition, so
+- `load` is reached only for a declared source that the DuckDB file lacks after mirroring (for a
+  FHIR resource type no file contained, or with `read_catalog: false`): it yields an empty
+  table of the bronze definition, so
   every model still builds, with zero rows from that source.
 """
 
@@ -34,15 +35,20 @@ class Plugin(BasePlugin):
         """Take the catalog name and namespace from the profile."""
         self._catalog_name = str(plugin_config.get("catalog", "local"))
         self._namespace = str(plugin_config.get("namespace", BRONZE))
+        # False for targets that only compile (the `lint` target): every source is then an
+        # empty table of its bronze definition and no catalog is needed.
+        self._read_catalog = bool(plugin_config.get("read_catalog", True))
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         """Mirror changed bronze tables into DuckDB before any model runs."""
+        if not self._read_catalog:
+            return
         catalog = load_catalog(self._catalog_name)
         mirror_namespace(catalog, conn, self._namespace)
 
     def load(self, source_config: SourceConfig) -> pa.Table:
         """An empty table for a declared bronze source the catalog does not hold."""
-        name = source_config.identifier
+        name = str(source_config.identifier)
         definition = definition_for(name)
         if definition is None:
             raise TableNotLoadedError(
