@@ -7,10 +7,9 @@ It follows dbt-duckdb's plugin contract:
 - `configure_connection` runs once per dbt invocation, when the DuckDB file is opened: it brings
   DuckDB's `bronze` schema up to the catalog's current snapshots (see `iceberg.duckdb_mirror`),
   copying only tables whose snapshot moved.
-- `load` is reached only for a declared source that the DuckDB file lacks after mirroring (for a
-  FHIR resource type no file contained, or with `read_catalog: false`): it yields an empty
-  table of the bronze definition, so
-  every model still builds, with zero rows from that source.
+- `load` is reached only for a declared source that the DuckDB file lacks after mirroring (a
+  FHIR resource type no file contained, or any source with `read_catalog: false`): it yields an
+  empty table of the bronze definition, so every model still builds, with zero rows from it.
 """
 
 from __future__ import annotations
