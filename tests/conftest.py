@@ -17,6 +17,9 @@ from iceberg.catalog import load_catalog
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
+# The project's tools, from the environment running the tests (what `uv run` puts on PATH).
+JUST = [str(Path(sys.executable).parent / "just")]
+DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
 
 
 @pytest.fixture
@@ -61,6 +64,17 @@ def python_module(
 ) -> subprocess.CompletedProcess[str]:
     """`python -m module args...` in a fresh interpreter of this environment."""
     return run([sys.executable, "-m", module, *args], env=env)
+
+
+def query_lakehouse(database: Path, sql: str) -> list[list[str]]:
+    """Run SQL with the DuckDB shell: a process separate from the one that built the file."""
+    result = subprocess.run(
+        [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(database), "-c", sql],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [line.split(",") for line in result.stdout.strip().splitlines()]
 
 
 @pytest.fixture

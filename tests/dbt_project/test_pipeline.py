@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, run
+from tests.conftest import JUST, REPO_ROOT, query_lakehouse, run
 
 pytestmark = pytest.mark.dbt
-
-JUST = [sys.executable, "-m", "rust_just"] if shutil.which("just") is None else ["just"]
-DUCKDB_CLI = Path(sys.executable).parent / "duckdb"
 
 
 @pytest.fixture(scope="module")
@@ -38,15 +33,7 @@ def first_run(pipeline_env: dict[str, str]) -> Iterator[subprocess.CompletedProc
 
 
 def _query(env: dict[str, str], sql: str) -> list[list[str]]:
-    """Run SQL with the DuckDB shell, a process separate from the one that built the file."""
-    database = Path(env["HEALTHLAKE_WAREHOUSE"]) / "lakehouse.duckdb"
-    result = subprocess.run(
-        [str(DUCKDB_CLI), "-readonly", "-csv", "-noheader", str(database), "-c", sql],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return [line.split(",") for line in result.stdout.strip().splitlines()]
+    return query_lakehouse(Path(env["HEALTHLAKE_WAREHOUSE"]) / "lakehouse.duckdb", sql)
 
 
 def test_run_local_prints_a_summary(first_run: subprocess.CompletedProcess[str]) -> None:

@@ -1,9 +1,23 @@
--- One row per person: the FHIR and OMOP views of each patient side by side, reconciled.
+-- Who are our patients? One row per person: the FHIR demographics (name, address) and the OMOP
+-- concepts side by side, age and vital status as of the marts' as-of date, and whether the OMOP
+-- feed (when one was loaded) agrees with the OMOP built from FHIR for that person.
 with
 
 person as (
 
     select * from {{ ref('person') }}
+
+),
+
+deaths as (
+
+    select * from {{ ref('death') }}
+
+),
+
+person_ids as (
+
+    select * from {{ ref('int_person_ids') }}
 
 ),
 
@@ -30,14 +44,21 @@ final as (
         person.gender_concept_id,
         patients.birth_date,
         person.year_of_birth,
+        cast(
+            extract(year from {{ as_of_date() }}) - person.year_of_birth as integer
+        ) as age_at_as_of_date,
         person.race_concept_id,
         person.ethnicity_concept_id,
         patients.address_city,
         patients.address_state,
         patients.address_postal_code,
+        deaths.death_date,
+        deaths.person_id is not null as is_deceased,
         feed.person_id is not null as is_in_omop_feed,
         coalesce(
-            feed.birth_date = patients.birth_date
+            feed.year_of_birth = person.year_of_birth
+            and coalesce(feed.month_of_birth, -1) = coalesce(person.month_of_birth, -1)
+            and coalesce(feed.day_of_birth, -1) = coalesce(person.day_of_birth, -1)
             and feed.gender_concept_id = person.gender_concept_id
             and feed.race_concept_id = person.race_concept_id
             and feed.ethnicity_concept_id = person.ethnicity_concept_id,
@@ -45,8 +66,12 @@ final as (
         ) as is_reconciled_with_feed,
         {{ lineage_columns() }}
     from person
+    inner join person_ids
+        on person.person_id = person_ids.person_id
     inner join patients
-        on person.person_source_value = patients.patient_id
+        on person_ids.patient_id = patients.patient_id
+    left join deaths
+        on person.person_id = deaths.person_id
     left join feed
         on person.person_id = feed.person_id
 

@@ -13,22 +13,34 @@ concepts as (
 
 ),
 
+person_ids as (
+
+    select * from {{ ref('int_person_ids') }}
+
+),
+
+id_map as (
+
+    select * from {{ ref('int_omop_id_map') }}
+
+),
+
 final as (
 
     select
-        patients.omop_person_id as person_id,
+        person_ids.person_id,
         coalesce(gender.target_concept_id, 0) as gender_concept_id,
         -- Partial FHIR birth dates (YYYY, YYYY-MM) still give the year and month.
         cast(substr(patients.birth_date_source_value, 1, 4) as integer) as year_of_birth,
         try_cast(substr(patients.birth_date_source_value, 6, 2) as integer) as month_of_birth,
         try_cast(substr(patients.birth_date_source_value, 9, 2) as integer) as day_of_birth,
-        cast(patients.birth_date as timestamp) as birth_datetime,
+        cast(patients.birth_date as {{ timestamp_type() }}) as birth_datetime,
         coalesce(race.target_concept_id, 0) as race_concept_id,
         coalesce(ethnicity.target_concept_id, 0) as ethnicity_concept_id,
-        cast(null as integer) as location_id,
+        locations.omop_id as location_id,
         cast(null as integer) as provider_id,
         cast(null as integer) as care_site_id,
-        patients.patient_id as person_source_value,
+        substr(patients.patient_id, 1, 50) as person_source_value,
         patients.gender as gender_source_value,
         0 as gender_source_concept_id,
         patients.race_code as race_source_value,
@@ -36,6 +48,14 @@ final as (
         patients.ethnicity_code as ethnicity_source_value,
         0 as ethnicity_source_concept_id
     from patients
+    inner join person_ids
+        on patients.patient_id = person_ids.patient_id
+    left join id_map as locations
+        on
+            locations.omop_table = 'location'
+            and {{ location_key(
+                'patients.address_city', 'patients.address_state', 'patients.address_postal_code'
+            ) }} = locations.source_key
     left join concepts as gender
         on
             gender.source_system = 'http://hl7.org/fhir/administrative-gender'

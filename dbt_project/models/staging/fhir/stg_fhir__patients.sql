@@ -6,21 +6,9 @@ source as (
 
 ),
 
--- A resource can arrive more than once (repeated or incremental exports): keep its latest
--- version by meta.lastUpdated, then by load time.
 latest as (
 
-    select *
-    from (
-        select
-            *,
-            row_number() over (
-                partition by resource_id
-                order by last_updated desc nulls last, loaded_at desc, source_line desc
-            ) as version_rank
-        from source
-    ) as ranked
-    where version_rank = 1
+    {{ fhir_latest_versions('source') }}
 
 ),
 
@@ -105,6 +93,7 @@ renamed as (
         ---------- strings
         {{ json_extract_string('latest.resource_json', '$.name[0].family') }} as family_name,
         {{ json_extract_string('latest.resource_json', '$.name[0].given[0]') }} as given_name,
+        {{ json_extract_string('latest.resource_json', '$.name[0].text') }} as name_text,
         lower({{ json_extract_string('latest.resource_json', '$.gender') }}) as gender,
         race_ethnicity.race_code,
         race_ethnicity.race_display,
@@ -115,21 +104,31 @@ renamed as (
         {{ json_extract_string('latest.resource_json', '$.address[0].postalCode') }}
             as address_postal_code,
 
-        ---------- dates
-        -- FHIR allows partial dates (YYYY, YYYY-MM): those give a null birth_date here and keep
-        -- their text in birth_date_source_value.
-        try_cast(
-            {{ json_extract_string('latest.resource_json', '$.birthDate') }} as date
-        ) as birth_date,
         {{ json_extract_string('latest.resource_json', '$.birthDate') }} as birth_date_source_value,
+        {{ json_extract_string('latest.resource_json', '$.deceasedDateTime') }}
+            as deceased_source_value,
+
+        ---------- booleans
+        coalesce(
+            {{ json_extract_string('latest.resource_json', '$.deceasedDateTime') }} is not null
+            or lower({{ json_extract_string('latest.resource_json', '$.deceasedBoolean') }})
+            = 'true',
+            false
+        ) as is_deceased,
+
+        ---------- dates
+        -- FHIR allows partial dates (YYYY, YYYY-MM): those give a null date here and keep their
+        -- text in the *_source_value column.
+        {{ fhir_date(json_extract_string('latest.resource_json', '$.birthDate')) }} as birth_date,
+        {{ fhir_date(json_extract_string('latest.resource_json', '$.deceasedDateTime')) }}
+            as death_date,
 
         ---------- timestamps
-        latest.last_updated as last_updated_source_value,
+        {{ fhir_datetime(json_extract_string('latest.resource_json', '$.deceasedDateTime')) }}
+            as deceased_at,
 
         ---------- lineage
-        latest.source_file,
-        latest.pipeline_run_id as bronze_pipeline_run_id,
-        latest.loaded_at as bronze_loaded_at
+        {{ fhir_bronze_lineage('latest') }}
 
     from latest
     left join person_ids

@@ -1,0 +1,12 @@
+{#- The JSON value at a JSONPath of a JSON document, serialized as varchar (null when absent). -#}
+{% macro json_extract_json(json_expression, path) -%}
+    {{ return(adapter.dispatch('json_extract_json', 'healthlake')(json_expression, path)) }}
+{%- endmacro %}
+
+{% macro default__json_extract_json(json_expression, path) -%}
+    cast(json_extract({{ json_expression }}, '{{ path }}') as varchar)
+{%- endmacro %}
+
+{% macro athena__json_extract_json(json_expression, path) -%}
+    json_format(json_extract({{ json_expression }}, '{{ path }}'))
+{%- endmacro %}

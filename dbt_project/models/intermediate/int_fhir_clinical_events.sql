@@ -1,0 +1,287 @@
+-- Every clinical fact in the FHIR data, one row each, routed to the OMOP table its concept's
+-- domain names. A code with no standard concept keeps concept 0 and goes to its resource's usual
+-- table (Condition -> condition_occurrence, MedicationRequest -> drug_exposure, Procedure ->
+-- procedure_occurrence, Observation -> measurement for labs, vitals and quantities, otherwise
+-- observation). Nothing is dropped: a fact with no date of its own takes its encounter's start,
+-- then the resource's meta.lastUpdated, then its load date, and is flagged as imputed.
+with
+
+conditions as (
+
+    select * from {{ ref('stg_fhir__conditions') }}
+
+),
+
+observation_values as (
+
+    select * from {{ ref('int_fhir_observation_values') }}
+
+),
+
+medication_requests as (
+
+    select * from {{ ref('stg_fhir__medication_requests') }}
+
+),
+
+procedures as (
+
+    select * from {{ ref('stg_fhir__procedures') }}
+
+),
+
+encounters as (
+
+    select * from {{ ref('stg_fhir__encounters') }}
+
+),
+
+mapped as (
+
+    select * from {{ ref('int_fhir_codes_mapped') }}
+
+),
+
+concepts as (
+
+    select * from {{ ref('concept') }}
+
+),
+
+condition_facts as (
+
+    select
+        'Condition' as resource_type,
+        condition_id as resource_id,
+        0 as component_index,
+        patient_id,
+        encounter_id,
+        'condition_occurrence' as usual_table,
+        coalesce(onset_date, recorded_date) as own_start_date,
+        onset_at as own_start_at,
+        abatement_date as end_date,
+        abatement_at as end_at,
+        code_text,
+        cast(null as double) as value_as_number,
+        cast(null as varchar) as value_as_string,
+        cast(null as varchar) as unit_source_value,
+        cast(null as varchar) as unit_code,
+        cast(null as double) as range_low,
+        cast(null as double) as range_high,
+        cast(null as double) as quantity,
+        cast(null as integer) as days_supply,
+        cast(null as integer) as refills,
+        cast(null as varchar) as sig,
+        cast(null as varchar) as route_source_value,
+        clinical_status as status_source_value,
+        last_updated_date,
+        bronze_loaded_at
+    from conditions
+
+),
+
+observation_facts as (
+
+    select
+        'Observation' as resource_type,
+        observation_id as resource_id,
+        component_index,
+        patient_id,
+        encounter_id,
+        case
+            when
+                category_code in ('laboratory', 'vital-signs')
+                or value_unit is not null
+                or value_unit_code is not null
+                then 'measurement'
+            else 'observation'
+        end as usual_table,
+        effective_date as own_start_date,
+        effective_at as own_start_at,
+        cast(null as date) as end_date,
+        cast(null as {{ timestamp_type() }}) as end_at,
+        cast(null as varchar) as code_text,
+        value_number as value_as_number,
+        value_text as value_as_string,
+        coalesce(value_unit, value_unit_code) as unit_source_value,
+        case
+            when value_unit_system is null or value_unit_system = 'http://unitsofmeasure.org'
+                then value_unit_code
+        end as unit_code,
+        range_low,
+        range_high,
+        cast(null as double) as quantity,
+        cast(null as integer) as days_supply,
+        cast(null as integer) as refills,
+        cast(null as varchar) as sig,
+        cast(null as varchar) as route_source_value,
+        status as status_source_value,
+        last_updated_date,
+        bronze_loaded_at
+    from observation_values
+    -- A panel whose components carry the values (blood pressure) is represented by them.
+    where component_index > 0 or not has_components or has_value
+
+),
+
+medication_facts as (
+
+    select
+        'MedicationRequest' as resource_type,
+        medication_request_id as resource_id,
+        0 as component_index,
+        patient_id,
+        encounter_id,
+        'drug_exposure' as usual_table,
+        authored_date as own_start_date,
+        authored_at as own_start_at,
+        validity_end_date as end_date,
+        cast(null as {{ timestamp_type() }}) as end_at,
+        code_text,
+        cast(null as double) as value_as_number,
+        cast(null as varchar) as value_as_string,
+        cast(null as varchar) as unit_source_value,
+        cast(null as varchar) as unit_code,
+        cast(null as double) as range_low,
+        cast(null as double) as range_high,
+        dispense_quantity as quantity,
+        cast(expected_supply_days as integer) as days_supply,
+        refills,
+        sig,
+        route_code as route_source_value,
+        status as status_source_value,
+        last_updated_date,
+        bronze_loaded_at
+    from medication_requests
+
+),
+
+procedure_facts as (
+
+    select
+        'Procedure' as resource_type,
+        procedure_id as resource_id,
+        0 as component_index,
+        patient_id,
+        encounter_id,
+        'procedure_occurrence' as usual_table,
+        performed_start_date as own_start_date,
+        performed_start_at as own_start_at,
+        performed_end_date as end_date,
+        performed_end_at as end_at,
+        code_text,
+        cast(null as double) as value_as_number,
+        cast(null as varchar) as value_as_string,
+        cast(null as varchar) as unit_source_value,
+        cast(null as varchar) as unit_code,
+        cast(null as double) as range_low,
+        cast(null as double) as range_high,
+        cast(null as double) as quantity,
+        cast(null as integer) as days_supply,
+        cast(null as integer) as refills,
+        cast(null as varchar) as sig,
+        cast(null as varchar) as route_source_value,
+        status as status_source_value,
+        last_updated_date,
+        bronze_loaded_at
+    from procedures
+
+),
+
+facts as (
+
+    select * from condition_facts
+    union all
+    select * from observation_facts
+    union all
+    select * from medication_facts
+    union all
+    select * from procedure_facts
+
+),
+
+final as (
+
+    select
+        facts.resource_type
+        || '/'
+        || facts.resource_id
+        || '#'
+        || cast(facts.component_index as varchar) as event_key,
+        facts.resource_type,
+        facts.resource_id,
+        facts.component_index,
+        facts.patient_id,
+        facts.encounter_id,
+        facts.usual_table,
+        case code.domain_id
+            when 'Condition' then 'condition_occurrence'
+            when 'Drug' then 'drug_exposure'
+            when 'Procedure' then 'procedure_occurrence'
+            when 'Measurement' then 'measurement'
+            when 'Observation' then 'observation'
+            when 'Device' then 'device_exposure'
+            else facts.usual_table
+        end as target_table,
+        coalesce(code.concept_id, 0) as concept_id,
+        coalesce(code.source_concept_id, 0) as source_concept_id,
+        coalesce(code.source_code, facts.code_text) as source_value,
+        code.source_code_system,
+        code.source_code_display,
+        coalesce(
+            facts.own_start_date,
+            encounters.period_start_date,
+            facts.last_updated_date,
+            cast(facts.bronze_loaded_at as date)
+        ) as start_date,
+        coalesce(
+            facts.own_start_at,
+            encounters.period_start_at,
+            cast(
+                coalesce(facts.last_updated_date, cast(facts.bronze_loaded_at as date))
+                as {{ timestamp_type() }}
+            )
+        ) as start_at,
+        facts.own_start_date is null as is_start_date_imputed,
+        facts.end_date,
+        facts.end_at,
+        facts.value_as_number,
+        facts.value_as_string,
+        case when value_code.source_code is not null then coalesce(value_code.concept_id, 0) end
+            as value_as_concept_id,
+        facts.unit_source_value,
+        case when facts.unit_source_value is not null then coalesce(units.concept_id, 0) end
+            as unit_concept_id,
+        facts.range_low,
+        facts.range_high,
+        facts.quantity,
+        facts.days_supply,
+        facts.refills,
+        facts.sig,
+        facts.route_source_value,
+        facts.status_source_value,
+        facts.bronze_loaded_at
+    from facts
+    left join mapped as code
+        on
+            facts.resource_type = code.resource_type
+            and facts.resource_id = code.resource_id
+            and facts.component_index = code.component_index
+            and code.coded_element = 'code'
+    left join mapped as value_code
+        on
+            facts.resource_type = value_code.resource_type
+            and facts.resource_id = value_code.resource_id
+            and facts.component_index = value_code.component_index
+            and value_code.coded_element = 'value'
+    left join concepts as units
+        on
+            units.vocabulary_id = 'UCUM'
+            and facts.unit_code = units.concept_code
+            and units.standard_concept = 'S'
+    left join encounters
+        on facts.encounter_id = encounters.encounter_id
+
+)
+
+select * from final

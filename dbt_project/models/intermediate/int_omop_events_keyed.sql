@@ -1,0 +1,45 @@
+-- Clinical events with their OMOP ids: the event's own id in its target table, its person and
+-- its visit. Events whose patient is not in the data cannot enter the CDM (person_id is
+-- required); ops.fhir_omop_reconciliation counts them.
+with
+
+events as (
+
+    select * from {{ ref('int_fhir_clinical_events') }}
+
+),
+
+person_ids as (
+
+    select * from {{ ref('int_person_ids') }}
+
+),
+
+id_map as (
+
+    select * from {{ ref('int_omop_id_map') }}
+
+),
+
+final as (
+
+    select
+        event_ids.omop_id as event_id,
+        person_ids.person_id,
+        visits.omop_id as visit_occurrence_id,
+        events.*
+    from events
+    inner join id_map as event_ids
+        on
+            events.target_table = event_ids.omop_table
+            and events.event_key = event_ids.source_key
+    left join person_ids
+        on events.patient_id = person_ids.patient_id
+    left join id_map as visits
+        on
+            visits.omop_table = 'visit_occurrence'
+            and 'Encounter/' || events.encounter_id = visits.source_key
+
+)
+
+select * from final

@@ -1,0 +1,76 @@
+-- OMOP CDM v5.4 VISIT_OCCURRENCE, one row per FHIR Encounter of a known patient.
+with
+
+encounters as (
+
+    select * from {{ ref('stg_fhir__encounters') }}
+
+),
+
+visit_classes as (
+
+    select * from {{ ref('visit_class_concept_map') }}
+
+),
+
+person_ids as (
+
+    select * from {{ ref('int_person_ids') }}
+
+),
+
+id_map as (
+
+    select * from {{ ref('int_omop_id_map') }}
+
+),
+
+final as (
+
+    select
+        visits.omop_id as visit_occurrence_id,
+        person_ids.person_id,
+        coalesce(visit_classes.visit_concept_id, 0) as visit_concept_id,
+        coalesce(encounters.period_start_date, encounters.last_updated_date) as visit_start_date,
+        encounters.period_start_at as visit_start_datetime,
+        -- An encounter without an end (still open, or recorded as a point) ends the day it began.
+        coalesce(
+            encounters.period_end_date, encounters.period_start_date, encounters.last_updated_date
+        ) as visit_end_date,
+        encounters.period_end_at as visit_end_datetime,
+        32817 as visit_type_concept_id,
+        providers.omop_id as provider_id,
+        care_sites.omop_id as care_site_id,
+        substr(encounters.class_code, 1, 50) as visit_source_value,
+        0 as visit_source_concept_id,
+        cast(null as integer) as admitted_from_concept_id,
+        cast(null as varchar) as admitted_from_source_value,
+        cast(null as integer) as discharged_to_concept_id,
+        cast(null as varchar) as discharged_to_source_value,
+        cast(null as integer) as preceding_visit_occurrence_id
+    from encounters
+    inner join id_map as visits
+        on
+            visits.omop_table = 'visit_occurrence'
+            and 'Encounter/' || encounters.encounter_id = visits.source_key
+    inner join person_ids
+        on encounters.patient_id = person_ids.patient_id
+    left join id_map as providers
+        on
+            providers.omop_table = 'provider'
+            and 'Practitioner/' || encounters.practitioner_id = providers.source_key
+    left join id_map as care_sites
+        on
+            care_sites.omop_table = 'care_site'
+            and 'Organization/' || encounters.service_provider_id = care_sites.source_key
+    left join visit_classes
+        on
+            encounters.class_code = visit_classes.class_code
+            and coalesce(
+                encounters.class_system, visit_classes.class_system
+            ) = visit_classes.class_system
+    where coalesce(encounters.period_start_date, encounters.last_updated_date) is not null
+
+)
+
+select * from final

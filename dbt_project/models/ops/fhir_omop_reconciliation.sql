@@ -1,0 +1,162 @@
+-- Is every FHIR resource accounted for in the OMOP CDM? One row per resource type: resources in
+-- silver, resources found in an OMOP table (traced back through the id map), resources that
+-- could not enter the CDM and why, and the rows per OMOP table. is_reconciled holds when every
+-- resource is either in the CDM or counted with its reason.
+with
+
+id_map as (
+
+    select * from {{ ref('int_omop_id_map') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_omop_events_keyed') }}
+
+),
+
+placed_rows as (
+
+    {% for table, id_column in [
+        ('person', 'person_id'),
+        ('visit_occurrence', 'visit_occurrence_id'),
+        ('condition_occurrence', 'condition_occurrence_id'),
+        ('drug_exposure', 'drug_exposure_id'),
+        ('procedure_occurrence', 'procedure_occurrence_id'),
+        ('device_exposure', 'device_exposure_id'),
+        ('measurement', 'measurement_id'),
+        ('observation', 'observation_id'),
+    ] %}
+        select
+            '{{ table }}' as omop_table,
+            {{ id_column }} as omop_id
+        from {{ ref(table) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+placed as (
+
+    select
+        substr(id_map.source_key, 1, strpos(id_map.source_key, '/') - 1) as resource_type,
+        {{ source_key_resource_id('id_map.source_key') }} as resource_id,
+        placed_rows.omop_table,
+        events.concept_id,
+        events.is_start_date_imputed
+    from placed_rows
+    inner join id_map
+        on
+            placed_rows.omop_table = id_map.omop_table
+            and placed_rows.omop_id = id_map.omop_id
+    left join events
+        on
+            placed_rows.omop_table = events.target_table
+            and id_map.source_key = events.event_key
+
+),
+
+resources_in as (
+
+    {% for resource_type, model, id_column in [
+        ('Patient', 'stg_fhir__patients', 'patient_id'),
+        ('Encounter', 'stg_fhir__encounters', 'encounter_id'),
+        ('Condition', 'stg_fhir__conditions', 'condition_id'),
+        ('Observation', 'stg_fhir__observations', 'observation_id'),
+        ('MedicationRequest', 'stg_fhir__medication_requests', 'medication_request_id'),
+        ('Procedure', 'stg_fhir__procedures', 'procedure_id'),
+    ] %}
+        select
+            '{{ resource_type }}' as resource_type,
+            {{ id_column }} as resource_id,
+            patient_id
+        from {{ ref(model) }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+person_ids as (
+
+    select * from {{ ref('int_person_ids') }}
+
+),
+
+accounted as (
+
+    select
+        resources_in.resource_type,
+        resources_in.resource_id,
+        max(case when placed.resource_id is not null then 1 else 0 end) as is_placed,
+        max(case when person_ids.person_id is null then 1 else 0 end) as has_no_person
+    from resources_in
+    left join placed
+        on
+            resources_in.resource_type = placed.resource_type
+            and resources_in.resource_id = placed.resource_id
+    left join person_ids
+        on resources_in.patient_id = person_ids.patient_id
+    group by resources_in.resource_type, resources_in.resource_id
+
+),
+
+per_type as (
+
+    select
+        resource_type,
+        count(*) as resources_in_silver,
+        cast(sum(is_placed) as bigint) as resources_in_omop,
+        cast(sum(case when is_placed = 0 and has_no_person = 1 then 1 else 0 end) as bigint)
+            as resources_without_person,
+        cast(sum(case when is_placed = 0 and has_no_person = 0 then 1 else 0 end) as bigint)
+            as resources_lost
+    from accounted
+    group by resource_type
+
+),
+
+rows_out as (
+
+    select
+        resource_type,
+        {% for table in [
+            'person', 'visit_occurrence', 'condition_occurrence', 'drug_exposure',
+            'procedure_occurrence', 'device_exposure', 'measurement', 'observation',
+        ] %}
+            cast(sum(case when omop_table = '{{ table }}' then 1 else 0 end) as bigint)
+                as {{ table }}_rows,
+        {% endfor %}
+        cast(sum(case when concept_id = 0 then 1 else 0 end) as bigint) as rows_with_unmapped_code,
+        cast(sum(case when is_start_date_imputed then 1 else 0 end) as bigint)
+            as rows_with_imputed_date
+    from placed
+    group by resource_type
+
+),
+
+final as (
+
+    select
+        per_type.resource_type,
+        per_type.resources_in_silver,
+        per_type.resources_in_omop,
+        per_type.resources_without_person,
+        per_type.resources_lost,
+        {% for table in [
+            'person', 'visit_occurrence', 'condition_occurrence', 'drug_exposure',
+            'procedure_occurrence', 'device_exposure', 'measurement', 'observation',
+        ] %}
+            coalesce(rows_out.{{ table }}_rows, 0) as {{ table }}_rows,
+        {% endfor %}
+        coalesce(rows_out.rows_with_unmapped_code, 0) as rows_with_unmapped_code,
+        coalesce(rows_out.rows_with_imputed_date, 0) as rows_with_imputed_date,
+        per_type.resources_lost = 0 as is_reconciled,
+        {{ lineage_columns() }}
+    from per_type
+    left join rows_out
+        on per_type.resource_type = rows_out.resource_type
+
+)
+
+select * from final

@@ -1,0 +1,81 @@
+with
+
+source as (
+
+    select * from {{ source('fhir', 'fhir_condition') }}
+
+),
+
+latest as (
+
+    {{ fhir_latest_versions('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        resource_id as condition_id,
+        {{ fhir_reference_id('patient_reference') }} as patient_id,
+        {{ fhir_reference_id(json_extract_string('resource_json', '$.encounter.reference')) }}
+            as encounter_id,
+
+        ---------- strings
+        {{ json_extract_string('resource_json', '$.code.coding[0].system') }} as code_system,
+        {{ json_extract_string('resource_json', '$.code.coding[0].code') }} as code,
+        {{ json_extract_string('resource_json', '$.code.coding[0].display') }} as code_display,
+        {{ json_extract_string('resource_json', '$.code.text') }} as code_text,
+        {{ json_extract_json('resource_json', '$.code.coding') }} as code_codings_json,
+        {{ json_extract_string('resource_json', '$.clinicalStatus.coding[0].code') }}
+            as clinical_status,
+        {{ json_extract_string('resource_json', '$.verificationStatus.coding[0].code') }}
+            as verification_status,
+        {{ json_extract_string('resource_json', '$.category[0].coding[0].code') }}
+            as category_code,
+        coalesce(
+            {{ json_extract_string('resource_json', '$.onsetDateTime') }},
+            {{ json_extract_string('resource_json', '$.onsetPeriod.start') }},
+            {{ json_extract_string('resource_json', '$.onsetString') }}
+        ) as onset_source_value,
+
+        ---------- dates
+        -- onset[x]: dateTime or Period; Age, Range and string onsets have no date.
+        coalesce(
+            {{ fhir_date(json_extract_string('resource_json', '$.onsetDateTime')) }},
+            {{ fhir_date(json_extract_string('resource_json', '$.onsetPeriod.start')) }}
+        ) as onset_date,
+        coalesce(
+            {{ fhir_date(json_extract_string('resource_json', '$.abatementDateTime')) }},
+            {{ fhir_date(json_extract_string('resource_json', '$.abatementPeriod.end')) }},
+            {{ fhir_date(json_extract_string('resource_json', '$.abatementPeriod.start')) }}
+        ) as abatement_date,
+        {{ fhir_date(json_extract_string('resource_json', '$.recordedDate')) }} as recorded_date,
+
+        ---------- timestamps
+        coalesce(
+            {{ fhir_datetime(json_extract_string('resource_json', '$.onsetDateTime')) }},
+            {{ fhir_datetime(json_extract_string('resource_json', '$.onsetPeriod.start')) }}
+        ) as onset_at,
+        coalesce(
+            {{ fhir_datetime(json_extract_string('resource_json', '$.abatementDateTime')) }},
+            {{ fhir_datetime(json_extract_string('resource_json', '$.abatementPeriod.end')) }}
+        ) as abatement_at,
+
+        ---------- lineage
+        {{ fhir_bronze_lineage() }}
+
+    from latest
+
+),
+
+final as (
+
+    select
+        *,
+        {{ lineage_columns() }}
+    from renamed
+
+)
+
+select * from final

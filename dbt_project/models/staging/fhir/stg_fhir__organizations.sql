@@ -1,0 +1,45 @@
+with
+
+source as (
+
+    select * from {{ source('fhir', 'fhir_organization') }}
+
+),
+
+latest as (
+
+    {{ fhir_latest_versions('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        resource_id as organization_id,
+
+        ---------- strings
+        {{ json_extract_string('resource_json', '$.name') }} as organization_name,
+        {{ json_extract_string('resource_json', '$.type[0].coding[0].code') }} as type_code,
+        {{ json_extract_string('resource_json', '$.address[0].city') }} as address_city,
+        {{ json_extract_string('resource_json', '$.address[0].state') }} as address_state,
+        {{ json_extract_string('resource_json', '$.address[0].postalCode') }}
+            as address_postal_code,
+
+        ---------- lineage
+        {{ fhir_bronze_lineage() }}
+
+    from latest
+
+),
+
+final as (
+
+    select
+        *,
+        {{ lineage_columns() }}
+    from renamed
+
+)
+
+select * from final

@@ -1,0 +1,66 @@
+with
+
+source as (
+
+    select * from {{ source('fhir', 'fhir_practitioner') }}
+
+),
+
+latest as (
+
+    {{ fhir_latest_versions('source') }}
+
+),
+
+npi as (
+
+    select
+        latest.resource_id,
+        max({{ json_extract_string('identifier_rows.identifier_json', '$.value') }}) as npi
+    from latest
+    cross join
+        unnest({{ json_array('latest.resource_json', '$.identifier') }})
+            as identifier_rows (identifier_json)
+    where
+        {{ json_extract_string('identifier_rows.identifier_json', '$.system') }}
+        = 'http://hl7.org/fhir/sid/us-npi'
+    group by latest.resource_id
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        latest.resource_id as practitioner_id,
+        npi.npi,
+
+        ---------- strings
+        coalesce(
+            {{ json_extract_string('latest.resource_json', '$.name[0].text') }},
+            {{ json_extract_string('latest.resource_json', '$.name[0].given[0]') }}
+            || ' '
+            || {{ json_extract_string('latest.resource_json', '$.name[0].family') }},
+            {{ json_extract_string('latest.resource_json', '$.name[0].family') }}
+        ) as practitioner_name,
+        lower({{ json_extract_string('latest.resource_json', '$.gender') }}) as gender,
+
+        ---------- lineage
+        {{ fhir_bronze_lineage('latest') }}
+
+    from latest
+    left join npi
+        on latest.resource_id = npi.resource_id
+
+),
+
+final as (
+
+    select
+        *,
+        {{ lineage_columns() }}
+    from renamed
+
+)
+
+select * from final

@@ -1,0 +1,65 @@
+with
+
+source as (
+
+    select * from {{ source('fhir', 'fhir_procedure') }}
+
+),
+
+latest as (
+
+    {{ fhir_latest_versions('source') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        resource_id as procedure_id,
+        {{ fhir_reference_id('patient_reference') }} as patient_id,
+        {{ fhir_reference_id(json_extract_string('resource_json', '$.encounter.reference')) }}
+            as encounter_id,
+
+        ---------- strings
+        {{ json_extract_string('resource_json', '$.status') }} as status,
+        {{ json_extract_string('resource_json', '$.code.coding[0].system') }} as code_system,
+        {{ json_extract_string('resource_json', '$.code.coding[0].code') }} as code,
+        {{ json_extract_string('resource_json', '$.code.coding[0].display') }} as code_display,
+        {{ json_extract_string('resource_json', '$.code.text') }} as code_text,
+        {{ json_extract_json('resource_json', '$.code.coding') }} as code_codings_json,
+
+        ---------- dates
+        -- performed[x]: dateTime or Period.
+        coalesce(
+            {{ fhir_date(json_extract_string('resource_json', '$.performedDateTime')) }},
+            {{ fhir_date(json_extract_string('resource_json', '$.performedPeriod.start')) }}
+        ) as performed_start_date,
+        {{ fhir_date(json_extract_string('resource_json', '$.performedPeriod.end')) }}
+            as performed_end_date,
+
+        ---------- timestamps
+        coalesce(
+            {{ fhir_datetime(json_extract_string('resource_json', '$.performedDateTime')) }},
+            {{ fhir_datetime(json_extract_string('resource_json', '$.performedPeriod.start')) }}
+        ) as performed_start_at,
+        {{ fhir_datetime(json_extract_string('resource_json', '$.performedPeriod.end')) }}
+            as performed_end_at,
+
+        ---------- lineage
+        {{ fhir_bronze_lineage() }}
+
+    from latest
+
+),
+
+final as (
+
+    select
+        *,
+        {{ lineage_columns() }}
+    from renamed
+
+)
+
+select * from final

@@ -1,0 +1,137 @@
+"""A warehouse holding only ingested FHIR (no generated data, no OMOP feed) builds every OMOP
+table, with every resource accounted for in the table its concept's domain names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iceberg.catalog import load_catalog
+from iceberg.loaders import load_fhir_ndjson
+from tests.conftest import JUST, REPO_ROOT, run
+from tests.conftest import query_lakehouse as _query
+
+pytestmark = pytest.mark.dbt
+
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("fhir_only")
+    warehouse = root / "warehouse"
+    env = {
+        "HEALTHLAKE_WAREHOUSE": str(warehouse),
+        "DBT_TARGET_PATH": str(root / "target"),
+        "DBT_LOG_PATH": str(root / "logs"),
+        "PIPELINE_RUN_ID": "fhir-only-run",
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HEALTHLAKE_WAREHOUSE", str(warehouse))
+        load_fhir_ndjson(load_catalog(create=True), sorted(FIXTURE.glob("*.ndjson")), "ingest-1")
+    result = run([*JUST, "build"], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return warehouse / "lakehouse.duckdb"
+
+
+def test_every_omop_table_has_the_expected_rows(built: Path) -> None:
+    tables = [
+        "person", "visit_occurrence", "condition_occurrence", "measurement", "observation",
+        "drug_exposure", "procedure_occurrence", "death", "observation_period", "location",
+        "care_site", "provider", "cdm_source",
+    ]  # fmt: skip
+    sql = " union all ".join(f"select '{t}', count(*) from omop.{t}" for t in tables)
+    counts = {table: int(n) for table, n in _query(built, sql)}
+    assert counts == {
+        "person": 3,  # p-002 arrives twice (two versions): one person
+        "visit_occurrence": 4,
+        "condition_occurrence": 4,  # obesity (Observation domain) is not here
+        "measurement": 7,  # BP panel -> 2 components; a Measurement-domain Procedure
+        "observation": 3,  # obesity finding, smoking status, PHQ-9
+        "drug_exposure": 3,  # one from a contained Medication, one with text only
+        "procedure_occurrence": 1,
+        "death": 1,
+        "observation_period": 3,
+        "location": 4,
+        "care_site": 2,  # org-1 (a resource) and org-2 (only referenced)
+        "provider": 1,
+        "cdm_source": 1,
+    }
+
+
+def test_every_resource_is_accounted_for(built: Path) -> None:
+    rows = _query(
+        built,
+        "select resource_type, resources_in_silver, resources_in_omop, resources_lost, "
+        "is_reconciled from ops.fhir_omop_reconciliation order by 1",
+    )
+    assert rows == [
+        ["Condition", "5", "5", "0", "true"],
+        ["Encounter", "4", "4", "0", "true"],
+        ["MedicationRequest", "3", "3", "0", "true"],
+        ["Observation", "7", "7", "0", "true"],
+        ["Patient", "3", "3", "0", "true"],
+        ["Procedure", "2", "2", "0", "true"],
+    ]
+
+
+def test_unmapped_codes_are_kept_with_concept_zero(built: Path) -> None:
+    rows = _query(
+        built,
+        "select condition_source_value, condition_concept_id from omop.condition_occurrence "
+        "where condition_concept_id = 0 order by 1",
+    )
+    assert rows == [["999999999", "0"], ["J45.909", "0"]]
+    listed = _query(built, "select source_value from ops.unmapped_source_codes order by 1")
+    assert ["99999-9"] in listed and ["HH"] in listed
+
+
+def test_domain_routing_and_values(built: Path) -> None:
+    bp = _query(
+        built,
+        "select measurement_concept_id, value_as_number, unit_concept_id from omop.measurement "
+        "where measurement_source_value in ('8480-6', '8462-4') order by 1",
+    )
+    assert bp == [["3004249", "152.0", "8876"], ["3012888", "95.0", "8876"]]
+    obesity = _query(
+        built,
+        "select observation_source_value from omop.observation "
+        "where observation_concept_id = 4060985",
+    )
+    assert obesity == [["162864005"]]
+    t2dm = _query(
+        built,
+        "select condition_source_value from omop.condition_occurrence "
+        "where condition_concept_id = 201826",
+    )
+    assert t2dm == [["44054006"]]  # the SNOMED coding, not the ICD-10-CM one listed first
+
+
+def test_latest_version_of_a_resource_wins(built: Path) -> None:
+    city = _query(built, "select address_city from gold.dim_patient where patient_id = 'p-002'")
+    assert city == [["Dallas"]]
+
+
+def test_ids_are_stable_across_builds(built: Path, tmp_path: Path) -> None:
+    before = _query(built, "select source_key, omop_id from silver.int_omop_id_map order by 1")
+    env = {
+        "HEALTHLAKE_WAREHOUSE": str(built.parent),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+    }
+    rebuilt = run(
+        [
+            "dbt",
+            "build",
+            "--full-refresh",
+            "--quiet",
+            "--profiles-dir",
+            str(REPO_ROOT / "profiles"),
+        ],
+        env=env,
+        cwd=REPO_ROOT / "dbt_project",
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    after = _query(built, "select source_key, omop_id from silver.int_omop_id_map order by 1")
+    assert after == before
