@@ -117,15 +117,31 @@ class Network(Construct):
         self.endpoint_security_group.add_ingress_rule(
             self.task_security_group, ec2.Port.tcp(443), "HTTPS from the pipeline tasks"
         )
-        self.task_security_group.add_egress_rule(
-            self.endpoint_security_group, ec2.Port.tcp(443), "HTTPS to the interface endpoints"
-        )
+        # The egress rules are written inline on the group: EC2 gives a new group an allow-all
+        # egress rule and only drops it for rules in the group's own SecurityGroupEgress list,
+        # while CDK would put rules to another group or a prefix list in separate resources.
         # The S3 gateway endpoint is reached through the region's managed prefix list; its id
         # differs per region, so `just deploy` looks it up and passes it as a parameter.
-        self.task_security_group.add_egress_rule(
-            ec2.Peer.prefix_list(s3_prefix_list_id.value_as_string),
-            ec2.Port.tcp(443),
-            "HTTPS to S3 through the gateway endpoint",
+        task_group = self.task_security_group.node.default_child
+        assert isinstance(task_group, ec2.CfnSecurityGroup)
+        task_group.add_property_override(
+            "SecurityGroupEgress",
+            [
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "DestinationSecurityGroupId": self.endpoint_security_group.security_group_id,
+                    "Description": "HTTPS to the interface endpoints",
+                },
+                {
+                    "IpProtocol": "tcp",
+                    "FromPort": 443,
+                    "ToPort": 443,
+                    "DestinationPrefixListId": s3_prefix_list_id.value_as_string,
+                    "Description": "HTTPS to S3 through the gateway endpoint",
+                },
+            ],
         )
         self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {}
         for name, service in INTERFACE_ENDPOINTS.items():
