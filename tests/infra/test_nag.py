@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
@@ -42,13 +43,14 @@ def test_every_acknowledgment_carries_its_reason(synthesized: Synthesized) -> No
         assert all(len(reason) > 60 for reason in reasons), rule
 
 
-def test_the_pack_fails_synthesis_on_a_finding() -> None:
-    app = cdk.App()
+def test_the_pack_fails_synthesis_on_a_finding(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path))
     stack = cdk.Stack(app, "Bare")
     s3.Bucket(stack, "Plain")
     add_hipaa_checks(app)
-    with pytest.raises(RuntimeError, match="Validation failed"):
+    with pytest.raises(RuntimeError, match="ValidationFailed") as failure:
         app.synth()
+    assert "HIPAA.Security-S3BucketVersioningEnabled" in str(failure.value)
 
 
 def test_acknowledging_needs_a_specific_reason() -> None:
