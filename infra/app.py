@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 
 import aws_cdk as cdk
-
 from healthlake_infra.nag import add_hipaa_checks
 from healthlake_infra.stack import HealthlakeStack, tag
 

@@ -3,12 +3,11 @@
 Every S3 permission names a prefix of a bucket (`layout`), every Glue permission names databases,
 and each role's policy is a customer-managed policy (never inline) so it can be read on its own.
 
-| role     | S3 read                         | S3 write                         | Glue                      |
-|----------|---------------------------------|----------------------------------|---------------------------|
-| loader   | staging/                        | iceberg/bronze.db/               | bronze (tables)           |
-| dbt      | bronze + dbt layers, results    | dbt/<layer>/, evidence/*/dbt/    | read bronze, write layers |
-| analyst  | dbt/gold/, dbt/omop/, results   | its query results                | read gold, omop           |
-| steps    | staging/, evidence/             | staging/, evidence/              | none                      |
+- loader: reads staging/ and bronze, writes iceberg/bronze.db/; Glue tables of bronze.
+- dbt: reads bronze and the dbt layers, writes dbt/<layer>/ and evidence/*/dbt/; reads the
+  bronze tables in Glue, writes those of silver, gold, omop, ops; queries in the workgroup.
+- analyst: reads dbt/gold/ and dbt/omop/ and their Glue tables; queries in the workgroup.
+- pipeline steps (generate, evidence): read and write staging/ and evidence/; no Glue.
 """
 
 from __future__ import annotations
@@ -128,7 +127,9 @@ class Access(Construct):
         self._stage = stage
         tasks = iam.ServicePrincipal("ecs-tasks.amazonaws.com")
         account = iam.AccountRootPrincipal()
-        use_key = iam.PolicyStatement(sid="UseDataKey", actions=list(KMS_USE), resources=[key.key_arn])
+        use_key = iam.PolicyStatement(
+            sid="UseDataKey", actions=list(KMS_USE), resources=[key.key_arn]
+        )
         workgroup_arn = Stack.of(self).format_arn(
             service="athena", resource="workgroup", resource_name=workgroup_name
         )
@@ -180,7 +181,9 @@ class Access(Construct):
                 s3_write(lake, [f"{layer}/*" for layer in layers], "WriteDbtLayers"),
                 s3_write(lake, [f"{layout.EVIDENCE_PREFIX}/*/dbt/*"], "WriteDbtArtifacts"),
                 iam.PolicyStatement(
-                    sid="ReadGlueBronze", actions=list(GLUE_READ), resources=glue_arns([layout.BRONZE])
+                    sid="ReadGlueBronze",
+                    actions=list(GLUE_READ),
+                    resources=glue_arns([layout.BRONZE]),
                 ),
                 iam.PolicyStatement(
                     sid="ReadWriteGlueLayers",
@@ -221,7 +224,9 @@ class Access(Construct):
             tasks,
             [
                 use_key,
-                *s3_read(lake, [layout.STAGING_PREFIX, layout.EVIDENCE_PREFIX], "ReadStagedAndEvidence"),
+                *s3_read(
+                    lake, [layout.STAGING_PREFIX, layout.EVIDENCE_PREFIX], "ReadStagedAndEvidence"
+                ),
                 s3_write(
                     lake,
                     [f"{layout.STAGING_PREFIX}/*", f"{layout.EVIDENCE_PREFIX}/*"],

@@ -30,7 +30,9 @@ def stack_resources(cloudformation: Any, stack: str) -> list[dict[str, Any]]:
         return [item for page in pages for item in page["StackResourceSummaries"]]
     except cloudformation.exceptions.ClientError as error:
         if "does not exist" in str(error):
-            raise CleanupError(f"stack {stack} does not exist in this account and region") from error
+            raise CleanupError(
+                f"stack {stack} does not exist in this account and region"
+            ) from error
         raise
 
 
@@ -143,7 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in cleanup(session, args.stage, dry_run=args.dry_run):
             print(line)
     except NoCredentialsError:
-        print("error: no AWS credentials found: log in (aws sso login) or export AWS_PROFILE", file=sys.stderr)
+        print(
+            "error: no AWS credentials found: log in (aws sso login) or export AWS_PROFILE",
+            file=sys.stderr,
+        )
         return 1
     except (CleanupError, BotoCoreError, ClientError) as error:
         print(f"error: {error}".replace("\n", " "), file=sys.stderr)

@@ -94,7 +94,8 @@ class Network(Construct):
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(
                 # CDK would add an inline policy to the role; the managed one above suffices.
-                self.flow_logs, flow_log_role.without_policy_updates()
+                self.flow_logs,
+                flow_log_role.without_policy_updates(),
             ),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )

@@ -132,7 +132,7 @@ class Pipeline(Construct):
                 assign_public_ip=False,
                 container_overrides=[
                     tasks.ContainerOverride(
-                        container_definition=definition.default_container,  # type: ignore[arg-type]
+                        container_definition=definition.default_container,
                         command=sfn.JsonPath.list_at(command_path),
                         environment=[
                             tasks.TaskEnvironmentVariable(
@@ -241,7 +241,8 @@ class Pipeline(Construct):
             self.state_machine,
             "HIPAA.Security-IAMNoInlinePolicy",
             "CDK derives the state machine role's policy from its states (ecs:RunTask on the three "
-            "task definitions, iam:PassRole for their roles, the .sync EventBridge rule, sns:Publish, "
+            "task definitions, iam:PassRole for their roles, the .sync EventBridge rule, "
+            "sns:Publish, "
             "the key, log delivery, X-Ray); writing it by hand would let it drift from the states.",
         )
         self._alarms(stage)
@@ -323,7 +324,10 @@ class Pipeline(Construct):
             metric_namespace=METRIC_NAMESPACE,
             metric_name=f"{stage}-pipeline-failed-tasks",
             filter_pattern=logs.FilterPattern.any(
-                *(logs.FilterPattern.string_value("$.type", "=", event) for event in TASK_FAILURE_EVENTS)
+                *(
+                    logs.FilterPattern.string_value("$.type", "=", event)
+                    for event in TASK_FAILURE_EVENTS
+                )
             ),
             metric_value="1",
             default_value=0,
@@ -339,7 +343,7 @@ class Pipeline(Construct):
             alarm = cloudwatch.Alarm(
                 self,
                 f"{name}Alarm",
-                alarm_description=f"healthlake {stage}: {name} in the pipeline (see the state machine)",
+                alarm_description=f"healthlake {stage}: {name} in the pipeline",
                 metric=metric,
                 threshold=1,
                 evaluation_periods=1,

@@ -97,7 +97,9 @@ def load(s3: Any, bucket: str, run_id: str) -> int:
             f"nothing staged at s3://{bucket}/{staging_prefix(run_id)}/: the generate step of "
             f"run {run_id} did not finish"
         )
-    return run([sys.executable, "-m", "iceberg", "load", "--from", str(source), "--catalog", "glue"])
+    return run(
+        [sys.executable, "-m", "iceberg", "load", "--from", str(source), "--catalog", "glue"]
+    )
 
 
 def build(s3: Any, bucket: str, run_id: str) -> int:

@@ -1,4 +1,4 @@
-"""The customer-managed key, the data lake and Athena results buckets, and their access-log bucket."""
+"""The customer-managed key, the data lake and Athena results buckets, their access-log bucket."""
 
 from __future__ import annotations
 

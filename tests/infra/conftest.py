@@ -34,9 +34,8 @@ class Synthesized:
 
     def __init__(self, outdir: Path) -> None:
         import aws_cdk as cdk
-        from aws_cdk.assertions import Template
-
         from app import build
+        from aws_cdk.assertions import Template
 
         self.app = cdk.App(context=cdk_context(), outdir=str(outdir))
         self.stack = build(self.app)

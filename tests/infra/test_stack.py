@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
-
 from healthlake_infra import layout
 from healthlake_infra.catalog import BYTES_SCANNED_CUTOFF_PER_QUERY
+
 from tests.infra.conftest import Synthesized
 
 KEY = {"Fn::GetAtt": [Match.string_like_regexp("^StorageKey"), "Arn"]}
@@ -67,7 +67,9 @@ def test_every_bucket_is_private_versioned_with_lifecycle(synthesized: Synthesiz
         assert properties["VersioningConfiguration"] == {"Status": "Enabled"}, logical_id
         rules = properties["LifecycleConfiguration"]["Rules"]
         assert rules and all(rule["Status"] == "Enabled" for rule in rules), logical_id
-        assert properties["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        assert properties["OwnershipControls"]["Rules"] == [
+            {"ObjectOwnership": "BucketOwnerEnforced"}
+        ]
 
 
 def test_lake_lifecycle_expires_old_versions_and_staged_files(synthesized: Synthesized) -> None:
@@ -81,7 +83,8 @@ def test_lake_lifecycle_expires_old_versions_and_staged_files(synthesized: Synth
 
 
 @pytest.mark.parametrize(
-    ("bucket", "prefix"), [("StorageDataLake", "data-lake/"), ("StorageAthenaResults", "athena-results/")]
+    ("bucket", "prefix"),
+    [("StorageDataLake", "data-lake/"), ("StorageAthenaResults", "athena-results/")],
 )
 def test_data_buckets_log_access_to_the_log_bucket(
     synthesized: Synthesized, bucket: str, prefix: str
@@ -108,7 +111,9 @@ def test_every_bucket_policy_denies_plain_http(synthesized: Synthesized) -> None
 def test_data_bucket_policies_deny_uploads_not_encrypted_with_the_key(
     synthesized: Synthesized, bucket: str
 ) -> None:
-    by_sid = {s.get("Sid"): s for s in statements(synthesized.only("AWS::S3::BucketPolicy", bucket))}
+    by_sid = {
+        s.get("Sid"): s for s in statements(synthesized.only("AWS::S3::BucketPolicy", bucket))
+    }
     weaker = by_sid["DenyUploadsNotEncryptedWithKms"]
     assert weaker["Effect"] == "Deny" and weaker["Action"] == "s3:PutObject"
     assert weaker["Condition"]["StringNotEquals"] == {"s3:x-amz-server-side-encryption": "aws:kms"}
@@ -255,7 +260,9 @@ def test_state_machine_runs_the_four_steps_with_retries_and_a_catch(
             {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "NotifyFailure"}
         ]
         (override,) = state["Parameters"]["Overrides"]["ContainerOverrides"]
-        assert {"Name": "PIPELINE_RUN_ID", "Value.$": "$$.Execution.Name"} in override["Environment"]
+        assert {"Name": "PIPELINE_RUN_ID", "Value.$": "$$.Execution.Name"} in override[
+            "Environment"
+        ]
         assert state["Parameters"]["LaunchType"] == "FARGATE"
     assert states["NotifyFailure"]["Resource"].endswith(":states:::sns:publish")
     assert states[states["NotifyFailure"]["Next"]]["Type"] == "Fail"
@@ -388,7 +395,6 @@ def test_no_account_ids_or_fixed_bucket_names(synthesized: Synthesized) -> None:
 
 def test_stage_names_the_stack_and_is_validated() -> None:
     import aws_cdk as cdk
-
     from app import build
 
     with pytest.raises(SystemExit, match="stage 'Prod_1'"):
