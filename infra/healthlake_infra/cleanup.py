@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         session = boto3.Session()
-        if session.region_name is None:
+        if not session.region_name:
             raise CleanupError("AWS_REGION is not set: export the region the stack is in")
         if session.get_credentials() is None:
             raise NoCredentialsError()
