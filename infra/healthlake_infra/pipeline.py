@@ -148,7 +148,7 @@ class Pipeline(Construct):
             )
             # Capacity and throttling from ECS: retry patiently with backoff.
             run.add_retry(
-                errors=["ECS.AmazonECSException", "ECS.ServerException", "States.Timeout"],
+                errors=["ECS.AmazonECSException", "ECS.ServerException"],
                 interval=Duration.seconds(30),
                 max_attempts=3,
                 backoff_rate=2.0,
