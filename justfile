@@ -66,3 +66,35 @@ lint:
 clean:
     find "$HEALTHLAKE_WAREHOUSE" -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitignore -exec rm -rf {} +
     rm -rf "$DBT_PROJECT_DIR/target" "$DBT_PROJECT_DIR/logs" "$DBT_PROJECT_DIR/dbt_packages"
+
+# Synthesize the AWS stack of a stage (infra/) into infra/cdk.out, checked by cdk-nag's HIPAA pack
+[no-exit-message]
+synth stage="dev":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+    export CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=true
+    cd "{{ justfile_directory() }}/infra"
+    if [ ! -x node_modules/.bin/cdk ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+    if ! npx --no-install cdk synth --context stage={{ stage }} --quiet --no-notices >/dev/null; then
+        echo "error: cdk synth failed for stage {{ stage }}: the findings are listed above (cdk-nag's HIPAA pack or CDK's own validation); fix them in infra/healthlake_infra/" >&2
+        exit 1
+    fi
+    echo "template: infra/cdk.out/healthlake-{{ stage }}.template.json (cdk-nag HIPAA Security: no unacknowledged finding)"
+
+# Deploy the stack of a stage to the AWS account and region of your credentials (AWS_REGION)
+[no-exit-message]
+deploy stage="dev":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+    export CDK_DISABLE_CLI_TELEMETRY=true
+    cd "{{ justfile_directory() }}/infra"
+    prefix_list="$(PYTHONPATH=. python -m healthlake_infra.preflight)"
+    image_tag="$(git rev-parse --short=12 HEAD)"
+    if [ ! -x node_modules/.bin/cdk ]; then npm ci --no-audit --no-fund --loglevel=error; fi
+    # Once per account and region; quick and unchanged when it was done before.
+    npx --no-install cdk bootstrap --no-notices --context stage={{ stage }}
+    npx --no-install cdk deploy --no-notices --context stage={{ stage }} --context imageTag="$image_tag" \
+        --parameters S3PrefixListId="$prefix_list" --outputs-file "cdk.out/outputs-{{ stage }}.json"
+    echo "deployed healthlake-{{ stage }}; outputs: infra/cdk.out/outputs-{{ stage }}.json; pipeline image tag: $image_tag (see docs/deploy-aws.md to push it)"

@@ -1,0 +1,116 @@
+"""The healthlake stack of one stage: storage, catalog, access, network and the pipeline."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CfnOutput, CfnParameter, Stack, Tags
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from healthlake_infra import layout
+from healthlake_infra.access import Access
+from healthlake_infra.catalog import Catalog
+from healthlake_infra.network import Network
+from healthlake_infra.pipeline import Pipeline, PipelineRoles
+from healthlake_infra.storage import Storage
+
+# A year of logs: long enough for a HIPAA-style audit trail, cheap at the pipeline's volume.
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+
+
+def tag(scope: Construct, stage: str) -> None:
+    """Tag everything under `scope` with the project, the stage and what manages it."""
+    Tags.of(scope).add("Project", layout.PROJECT)
+    Tags.of(scope).add("Environment", stage)
+    Tags.of(scope).add("ManagedBy", "aws-cdk")
+
+
+def output_key(variable: str) -> str:
+    """The stack output that holds an environment variable's value: HEALTHLAKE_S3_BUCKET ->
+    HealthlakeS3Bucket (output names must be alphanumeric)."""
+    return "".join(part.capitalize() for part in variable.split("_"))
+
+
+class HealthlakeStack(Stack):
+    """Everything one stage (`dev`, `prod`, ...) of healthlake needs on AWS."""
+
+    def __init__(self, scope: Construct, *, stage: str, image_tag: str) -> None:
+        super().__init__(
+            scope,
+            layout.stack_name(stage),
+            description=f"healthlake {stage}: lakehouse on S3, Glue Iceberg and Athena, "
+            "with its Fargate pipeline",
+        )
+        tag(self, stage)
+        s3_prefix_list = CfnParameter(
+            self,
+            "S3PrefixListId",
+            type="String",
+            allowed_pattern=r"^pl-[0-9a-f]{8,17}$",
+            description="The region's managed prefix list for S3 (com.amazonaws.<region>.s3); "
+            "`just deploy` looks it up",
+        )
+        storage = Storage(self, "Storage", stage=stage)
+        catalog = Catalog(
+            self,
+            "Catalog",
+            stage=stage,
+            lake=storage.lake,
+            athena_results=storage.athena_results,
+            key=storage.key,
+        )
+        access = Access(
+            self,
+            "Access",
+            stage=stage,
+            lake=storage.lake,
+            athena_results=storage.athena_results,
+            key=storage.key,
+            workgroup_name=catalog.workgroup_name,
+        )
+        network = Network(
+            self,
+            "Network",
+            key=storage.key,
+            log_retention=LOG_RETENTION,
+            s3_prefix_list_id=s3_prefix_list,
+        )
+        # The same settings profiles/profiles.yml and profiles/catalogs.yml read on a laptop.
+        environment = {
+            "AWS_REGION": Aws.REGION,
+            "HEALTHLAKE_S3_BUCKET": storage.lake.bucket_name,
+            "HEALTHLAKE_ATHENA_WORKGROUP": catalog.workgroup_name,
+            "HEALTHLAKE_ATHENA_S3_STAGING_DIR": storage.athena_results.s3_url_for_object(
+                f"{layout.ATHENA_RESULTS_PREFIX}/"
+            ),
+            "HEALTHLAKE_ATHENA_S3_DATA_DIR": storage.lake.s3_url_for_object(
+                f"{layout.DBT_DATA_PREFIX}/"
+            ),
+        }
+        pipeline = Pipeline(
+            self,
+            "Pipeline",
+            stage=stage,
+            image_tag=image_tag,
+            key=storage.key,
+            log_retention=LOG_RETENTION,
+            vpc=network.vpc,
+            security_group=network.task_security_group,
+            roles=PipelineRoles(steps=access.steps, loader=access.loader, dbt=access.dbt),
+            environment=environment,
+        )
+        for name, value in environment.items():
+            if name != "AWS_REGION":
+                CfnOutput(self, output_key(name), value=value, description=f"export {name}=...")
+        outputs = {
+            "StateMachineArn": pipeline.state_machine.state_machine_arn,
+            "RepositoryUri": pipeline.repository.repository_uri,
+            "ImageTag": image_tag,
+            "AlertsTopicArn": pipeline.alerts.topic_arn,
+            "LoaderRoleArn": access.loader.role_arn,
+            "DbtRoleArn": access.dbt.role_arn,
+            "AnalystRoleArn": access.analyst.role_arn,
+            "AthenaResultsBucket": storage.athena_results.bucket_name,
+            "AccessLogsBucket": storage.access_logs.bucket_name,
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)
