@@ -653,7 +653,10 @@ def _omop_writes(
         if not force and (why := _already_loaded(ledgers, file_load.path, sha, run_id)):
             file_load.skipped = why
             continue
-        writes.append(_omop_write(cdm_table, path, sha, run_id, stamp))
+        write = _omop_write(cdm_table, path, sha, run_id, stamp)
+        # A Parquet row is a record; nothing in a valid CDM file is quarantined.
+        file_load.records = file_load.loaded = write.rows
+        writes.append(write)
     return writes
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
-from pyiceberg.exceptions import NoSuchTableError
+from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
 from pyiceberg.table import Table
 
 from iceberg.catalog import BRONZE
@@ -41,9 +41,13 @@ def open_table(catalog: Catalog, name: str) -> Table:
     try:
         return catalog.load_table(identifier)
     except NoSuchTableError as error:
+        try:
+            known = ", ".join(sorted(t[-1] for t in catalog.list_tables(identifier.split(".")[0])))
+        except NoSuchNamespaceError:
+            known = ""
         raise TableNotLoadedError(
-            f"no table {identifier} in catalog {catalog.name!r}; 'just snapshots' needs a "
-            "loaded table (list them with 'python -m iceberg tables')"
+            f"no table {identifier} in catalog {catalog.name!r}; loaded tables: "
+            f"{known or 'none (run just load or just ingest-fhir first)'}"
         ) from error
 
 
