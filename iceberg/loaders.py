@@ -115,8 +115,10 @@ class FileLoad:
     loaded: int = 0
     quarantined: int = 0
     blank_lines: int = 0
-    # Why the file was not read: its content is already loaded (and where).
+    # Why the file was not read: its content is already loaded (and where), and the tables
+    # that hold it.
     skipped: str | None = None
+    held_by: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -139,6 +141,12 @@ class LoadReport:
     def lines(self) -> list[str]:
         """The run summary, one line each."""
         out = [table.describe() for table in self.tables]
+        written = {table.table for table in self.tables}
+        unchanged: Counter[str] = Counter()
+        for file in self.skipped:
+            unchanged.update(name for name in file.held_by if name not in written)
+        for name in sorted(unchanged):
+            out.append(f"{name}: unchanged ({unchanged[name]} file(s) already loaded)")
         read = [file for file in self.files if not file.skipped]
         if self.loaded_by_type or self.quarantined_by_type:
             out.append("by resource type (loaded / quarantined):")
@@ -227,24 +235,27 @@ def read_ledgers(catalog: Catalog) -> Ledgers:
     }
 
 
-def _already_loaded(ledgers: Ledgers, source: str, sha256: str, run_id: str) -> str | None:
-    """Why content `sha256` need not be read again, or None.
+def _already_loaded(
+    ledgers: Ledgers, source: str, sha256: str, run_id: str
+) -> tuple[str, list[str]] | None:
+    """Why content `sha256` need not be read again and the tables holding it, or None.
 
     It is loaded when every table its load fed still records it, under one path, by a run other
     than this one (a run loaded again replaces its own files).
     """
-    holders: dict[str, list[LedgerEntry]] = {}
-    for ledger in ledgers.values():
+    holders: dict[str, list[tuple[str, LedgerEntry]]] = {}
+    for identifier, ledger in ledgers.items():
         for path, entry in ledger.items():
             if entry.sha256 == sha256:
-                holders.setdefault(path, []).append(entry)
-    for path, entries in sorted(holders.items()):
-        runs = {entry.run_id for entry in entries}
-        if len(entries) >= entries[0].tables and run_id not in runs:
+                holders.setdefault(path, []).append((identifier, entry))
+    for path, held in sorted(holders.items()):
+        runs = {entry.run_id for _, entry in held}
+        if len(held) >= held[0][1].tables and run_id not in runs:
             by = ", ".join(sorted(str(run) for run in runs))
+            tables = sorted(identifier for identifier, _ in held)
             if path == source:
-                return f"unchanged since run {by} loaded it"
-            return f"same content as {path}, loaded by run {by}"
+                return f"unchanged since run {by} loaded it", tables
+            return f"same content as {path}, loaded by run {by}", tables
     return None
 
 
@@ -458,8 +469,8 @@ def _fhir_writes(
             sha = file_sha256(path)
             file_load = FileLoad(source, sha)
             report.files.append(file_load)
-            if not force and (why := _already_loaded(ledgers, file_load.path, sha, run_id)):
-                file_load.skipped = why
+            if not force and (found := _already_loaded(ledgers, file_load.path, sha, run_id)):
+                file_load.skipped, file_load.held_by = found
                 continue
             read_files[source] = sha
             reading = FileReading()
@@ -650,8 +661,8 @@ def _omop_writes(
         sha = file_sha256(path)
         file_load = FileLoad(str(path.resolve()), sha)
         report.files.append(file_load)
-        if not force and (why := _already_loaded(ledgers, file_load.path, sha, run_id)):
-            file_load.skipped = why
+        if not force and (found := _already_loaded(ledgers, file_load.path, sha, run_id)):
+            file_load.skipped, file_load.held_by = found
             continue
         write = _omop_write(cdm_table, path, sha, run_id, stamp)
         # A Parquet row is a record; nothing in a valid CDM file is quarantined.
