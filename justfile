@@ -32,10 +32,40 @@ run-local patients="10000" seed="42":
 generate patients="10000" seed="42":
     python -m generators generate {{ patients }} {{ seed }} --out "{{ generated }}"
 
-# Load the generated dataset into the Iceberg bronze namespace (catalog: local or glue)
+# Load the generated dataset into the Iceberg bronze namespace: `just load`, `just load glue`, `just load --catalog glue --force`
 [no-exit-message]
-load catalog="local" *flags="":
-    python -m iceberg load --from "{{ generated }}" --catalog {{ catalog }} {{ flags }}
+load *args="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    set -- {{ args }}
+    # A bare first word is the catalog name (`just load glue`); flags pass through as they are.
+    if [ $# -gt 0 ] && [[ "$1" != -* ]]; then set -- --catalog "$@"; fi
+    python -m iceberg load --from "{{ generated }}" "$@"
+
+# Ingest real FHIR R4 input (NDJSON and/or JSON Bundles, a file or a folder) into bronze; bad records go to bronze.quarantine
+[no-exit-message]
+ingest-fhir path *flags="":
+    python -m iceberg ingest-fhir "{{ path }}" {{ flags }}
+
+# List a bronze table's snapshots with their run ids (e.g. `just snapshots fhir_patient`)
+[no-exit-message]
+snapshots table *flags="":
+    python -m iceberg snapshots "{{ table }}" {{ flags }}
+
+# Read a bronze table as of a snapshot or run: `just read-bronze fhir_patient --run RUN_ID` (or --snapshot ID, --out f.parquet)
+[no-exit-message]
+read-bronze table *flags="":
+    python -m iceberg read "{{ table }}" {{ flags }}
+
+# Compact small files and expire old snapshots of every bronze table, keeping the last N
+[no-exit-message]
+maintain keep="10" *flags="":
+    python -m iceberg maintain --keep {{ keep }} {{ flags }}
+
+# Benchmark loading bronze and mirroring it into DuckDB (full and no-change builds) at 10k and 1M patients
+[no-exit-message]
+bench-bronze *sizes="10000 1000000":
+    python -m iceberg.bench {{ sizes }}
 
 # Build every dbt model, seed and test on a target (duckdb or athena)
 [no-exit-message]

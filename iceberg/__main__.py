@@ -1,6 +1,10 @@
 """Command line of the Iceberg layer.
 
 python -m iceberg load [--from warehouse/generated] [--catalog local] [--run-id ID] [--force]
+python -m iceberg ingest-fhir PATH [PATH ...] [--catalog local] [--run-id ID] [--force]
+python -m iceberg snapshots TABLE [--catalog local]
+python -m iceberg read TABLE [--snapshot ID | --run RUN_ID] [--limit N] [--out FILE.parquet]
+python -m iceberg maintain [--keep 10] [--catalog local]
 python -m iceberg check-lakehouse     # fails if another process holds the DuckDB file
 python -m iceberg new-run-id          # prints a fresh pipeline run id
 python -m iceberg summary [--elapsed SECONDS]
@@ -16,13 +20,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 from pyiceberg.exceptions import CommitFailedException
 
 from generators.exceptions import GeneratorError
 from iceberg.catalog import load_catalog
 from iceberg.exceptions import IcebergLayerError
 from iceberg.lakehouse import check_unlocked, lakehouse_path, summary
-from iceberg.loaders import load_generated
+from iceberg.loaders import LoadReport, load_fhir, load_generated
+from iceberg.maintenance import DEFAULT_KEEP_SNAPSHOTS, maintain_namespace
+from iceberg.time_travel import open_table, read_as_of, snapshots
 
 
 def new_run_id() -> str:
@@ -46,6 +54,26 @@ def _parser() -> argparse.ArgumentParser:
         help="pipeline run id (default: $PIPELINE_RUN_ID, else a new one)",
     )
     load.add_argument("--force", action="store_true", help="reload files already loaded")
+    ingest = commands.add_parser("ingest-fhir", help="load real FHIR R4 NDJSON and Bundles")
+    ingest.add_argument("paths", nargs="+", type=Path, help="files or folders")
+    for option in (ingest,):
+        option.add_argument("--catalog", default="local", help="catalog in profiles/catalogs.yml")
+        option.add_argument("--run-id", default=None, help="default: $PIPELINE_RUN_ID, or new")
+        option.add_argument("--force", action="store_true", help="reload content already loaded")
+    listing = commands.add_parser("snapshots", help="a bronze table's snapshots and run ids")
+    listing.add_argument("table", help="fhir_patient or bronze.fhir_patient")
+    listing.add_argument("--catalog", default="local")
+    read = commands.add_parser("read", help="read a bronze table as of a snapshot or run")
+    read.add_argument("table")
+    pin = read.add_mutually_exclusive_group()
+    pin.add_argument("--snapshot", type=int, default=None, help="snapshot id")
+    pin.add_argument("--run", default=None, help="pipeline run id")
+    read.add_argument("--limit", type=int, default=10, help="rows to print (default 10)")
+    read.add_argument("--out", type=Path, default=None, help="write all rows to this Parquet file")
+    read.add_argument("--catalog", default="local")
+    maintain = commands.add_parser("maintain", help="compact small files, expire old snapshots")
+    maintain.add_argument("--keep", type=int, default=DEFAULT_KEEP_SNAPSHOTS)
+    maintain.add_argument("--catalog", default="local")
     check = commands.add_parser(
         "check-lakehouse", help="fail if the catalog is missing or the DuckDB file is locked"
     )
@@ -56,6 +84,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_report(what: str, report: LoadReport) -> None:
+    print(f"{what} (run {report.run_id}):")
+    for line in report.lines():
+        print(f"  {line}")
+
+
+def _print_rows(reader: pa.RecordBatchReader, limit: int, out: Path | None) -> None:
+    """Print the first `limit` rows and the row count, or stream every row to a Parquet file."""
+    if out is not None:
+        rows = 0
+        with pq.ParquetWriter(out, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+        print(f"wrote {rows:,} rows to {out}")
+        return
+    rows = 0
+    shown: list[dict[str, object]] = []
+    for batch in reader:
+        rows += batch.num_rows
+        if len(shown) < limit:
+            shown.extend(batch.slice(0, limit - len(shown)).to_pylist())
+    for row in shown:
+        print({key: value for key, value in row.items() if key != "resource_json"})
+    print(f"{rows:,} rows")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     args = _parser().parse_args(argv)
@@ -63,12 +118,37 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "load":
             run_id = args.run_id or os.environ.get("PIPELINE_RUN_ID") or new_run_id()
             catalog = load_catalog(args.catalog, create=True)
-            results = load_generated(catalog, args.source, run_id, force=args.force)
-            print(f"loaded {args.source} into catalog {args.catalog!r} (run {run_id}):")
-            for result in results:
-                print(f"  {result.describe()}")
-            if any(result.skipped for result in results):
-                print("  (unchanged files are skipped; --force reloads them)")
+            report = load_generated(catalog, args.source, run_id, force=args.force)
+            _print_report(f"loaded {args.source} into catalog {args.catalog!r}", report)
+        elif args.command == "ingest-fhir":
+            run_id = args.run_id or os.environ.get("PIPELINE_RUN_ID") or new_run_id()
+            catalog = load_catalog(args.catalog, create=True)
+            report = load_fhir(catalog, args.paths, run_id, force=args.force)
+            shown = " ".join(str(path) for path in args.paths)
+            _print_report(f"ingested {shown} into catalog {args.catalog!r}", report)
+        elif args.command == "snapshots":
+            table = open_table(load_catalog(args.catalog), args.table)
+            print(f"{'.'.join(table.name())}:")
+            print(
+                f"  {'snapshot_id':>20}  {'committed_at (UTC)':<19}  {'operation':<9}  "
+                f"{'+rows':>9}  {'-rows':>9}  {'total':>9}  run_id"
+            )
+            for snap in snapshots(table):
+                mark = " (current)" if snap.is_current else ""
+                print(
+                    f"  {snap.snapshot_id:>20}  {snap.committed_at:%Y-%m-%d %H:%M:%S}  "
+                    f"{snap.operation:<9}  {snap.added_rows:>9,}  {snap.deleted_rows:>9,}  "
+                    f"{snap.total_rows:>9,}  {snap.run_id or '-'}{mark}"
+                )
+        elif args.command == "read":
+            catalog = load_catalog(args.catalog)
+            reader = read_as_of(catalog, args.table, snapshot_id=args.snapshot, run_id=args.run)
+            _print_rows(reader, args.limit, args.out)
+        elif args.command == "maintain":
+            catalog = load_catalog(args.catalog)
+            run_id = os.environ.get("PIPELINE_RUN_ID") or new_run_id()
+            for done in maintain_namespace(catalog, keep=args.keep, run_id=run_id):
+                print(done.describe())
         elif args.command == "new-run-id":
             print(new_run_id())
         elif args.command == "check-lakehouse":

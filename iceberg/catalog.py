@@ -35,8 +35,10 @@ def _substitute(value: str, name: str) -> str:
         variable = match.group("name")
         if variable == "HEALTHLAKE_WAREHOUSE":
             return str(warehouse_dir())
-        found = os.environ.get(variable, match.group("default"))
-        if found is None or found == "":
+        default = match.group("default")
+        found = os.environ.get(variable) or default
+        # `${VAR:-}` makes a setting optional; `${VAR}` requires it.
+        if found is None or (found == "" and default is None):
             raise CatalogConfigError(
                 f"catalog {name!r} needs the environment variable {variable} "
                 f"(see {CATALOGS_FILE.relative_to(REPO_ROOT)}); set it and try again"
@@ -59,7 +61,8 @@ def catalog_properties(name: str) -> dict[str, str]:
         raise CatalogConfigError(
             f"unknown catalog {name!r}; {CATALOGS_FILE.relative_to(REPO_ROOT)} defines: {known}"
         )
-    return {key: _substitute(str(value), name) for key, value in entries[name].items()}
+    properties = {key: _substitute(str(value), name) for key, value in entries[name].items()}
+    return {key: value for key, value in properties.items() if value != ""}
 
 
 def sqlite_path(properties: dict[str, str]) -> Path | None:

@@ -7,6 +7,8 @@ It follows dbt-duckdb's plugin contract:
 - `configure_connection` runs once per dbt invocation, when the DuckDB file is opened: it brings
   DuckDB's `bronze` schema up to the catalog's current snapshots (see `iceberg.duckdb_mirror`),
   copying only tables whose snapshot moved.
+- `HEALTHLAKE_BRONZE_AS_OF_RUN=<run id>` (or `as_of_run` in the plugin config) pins the build
+  to bronze as it was when that run finished: time travel for every model at once.
 - `load` is reached only for a declared source that the DuckDB file lacks after mirroring (a
   FHIR resource type no file contained, or any source with `read_catalog: false`): it yields an
   empty table of the bronze definition, so every model still builds, with zero rows from it.
@@ -14,6 +16,7 @@ It follows dbt-duckdb's plugin contract:
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pyarrow as pa
@@ -37,13 +40,15 @@ class Plugin(BasePlugin):
         # False for targets that only compile (the `lint` target): every source is then an
         # empty table of its bronze definition and no catalog is needed.
         self._read_catalog = bool(plugin_config.get("read_catalog", True))
+        pinned = os.environ.get("HEALTHLAKE_BRONZE_AS_OF_RUN") or plugin_config.get("as_of_run")
+        self._as_of_run = str(pinned) if pinned else None
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         """Mirror changed bronze tables into DuckDB before any model runs."""
         if not self._read_catalog:
             return
         catalog = load_catalog(self._catalog_name)
-        mirror_namespace(catalog, conn, self._namespace)
+        mirror_namespace(catalog, conn, self._namespace, as_of_run=self._as_of_run)
 
     def load(self, source_config: SourceConfig) -> pa.Table:
         """An empty table for a declared bronze source the catalog does not hold."""

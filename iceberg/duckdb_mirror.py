@@ -6,6 +6,10 @@ tables larger than RAM). The snapshot each copy was taken from is recorded in
 `ops.iceberg_mirror_state`; a table whose Iceberg snapshot has not moved is not copied again.
 Each table is replaced inside one DuckDB transaction, so an interrupted copy leaves the
 previous copy (or none), never half a table.
+
+A build can be pinned to bronze as it was when a pipeline run finished (`as_of_run`, set by
+HEALTHLAKE_BRONZE_AS_OF_RUN for dbt): each table is then copied from the snapshot that was
+current at that moment, and copied again from the current one once the pin is lifted.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pyiceberg.exceptions import NoSuchNamespaceError
 
 from iceberg.catalog import BRONZE
 from iceberg.exceptions import TableNotLoadedError
+from iceberg.time_travel import run_finished_ms, snapshot_at
 
 STATE_TABLE = "ops.iceberg_mirror_state"
 
@@ -68,12 +73,23 @@ def _recorded_snapshot(conn: duckdb.DuckDBPyConnection, schema: str, name: str) 
 
 
 def mirror_namespace(
-    catalog: Catalog, conn: duckdb.DuckDBPyConnection, namespace: str = BRONZE
+    catalog: Catalog,
+    conn: duckdb.DuckDBPyConnection,
+    namespace: str = BRONZE,
+    *,
+    as_of_run: str | None = None,
 ) -> list[MirroredTable]:
     """Bring every table of `namespace` in DuckDB up to the catalog's current snapshot.
 
+    Args:
+        catalog: the Iceberg catalog to read.
+        conn: the DuckDB connection whose `namespace` schema mirrors it.
+        namespace: the Iceberg namespace, and the DuckDB schema of the copies.
+        as_of_run: copy each table as it was when this pipeline run finished instead.
+
     Raises:
         TableNotLoadedError: the namespace holds no tables (nothing was loaded yet).
+        SnapshotNotFoundError: no snapshot carries `as_of_run`.
     """
     try:
         identifiers = sorted(catalog.list_tables(namespace))
@@ -84,21 +100,26 @@ def mirror_namespace(
             f"the Iceberg catalog {catalog.name!r} has no tables in namespace {namespace!r}; "
             "run 'just load' (or 'just ingest-fhir PATH') first"
         )
+    pinned_ms = run_finished_ms(catalog, as_of_run, namespace) if as_of_run else None
     _ensure_state_table(conn)
     conn.execute(f"create schema if not exists {_quote(namespace)}")
     results = []
     for identifier in identifiers:
         name = identifier[-1]
         table = catalog.load_table(identifier)
-        snapshot = table.current_snapshot()
-        snapshot_id = snapshot.snapshot_id if snapshot else None
+        if pinned_ms is None:
+            snapshot = table.current_snapshot()
+            snapshot_id = snapshot.snapshot_id if snapshot else None
+        else:
+            snapshot_id = snapshot_at(table, pinned_ms)
         if _recorded_snapshot(conn, namespace, name) == snapshot_id:
             results.append(MirroredTable(f"{namespace}.{name}", snapshot_id, -1, copied=False))
             continue
-        if snapshot is None:
+        if snapshot_id is None:
             reader = pa.RecordBatchReader.from_batches(table.schema().as_arrow(), iter(()))
         else:
-            reader = table.scan().to_arrow_batch_reader()
+            # Streams one data file at a time: memory stays bounded for tables larger than RAM.
+            reader = table.scan(snapshot_id=snapshot_id).to_arrow_batch_reader()
         rows = _copy(conn, namespace, name, ".".join(identifier), snapshot_id, reader)
         results.append(MirroredTable(f"{namespace}.{name}", snapshot_id, rows, copied=True))
     return results

@@ -25,5 +25,17 @@ class SourceFileError(IcebergLayerError):
     """An input file cannot be read as what it claims to be."""
 
 
+class CountCheckError(IcebergLayerError):
+    """Records in did not equal rows loaded plus rows quarantined; nothing was committed."""
+
+
+class LoadInterruptedError(IcebergLayerError):
+    """Some tables of a load committed and a later one failed; running it again completes it."""
+
+
+class SnapshotNotFoundError(IcebergLayerError):
+    """A snapshot id or run id asked for is not in a table's history."""
+
+
 class LakehouseLockedError(IcebergLayerError):
     """The DuckDB lakehouse file is held open by another process."""

@@ -1,44 +1,94 @@
 """Loaders: files in, bronze Iceberg tables out, one atomic commit per table.
 
 Rules every loader keeps:
-- Rows are keyed by the file they came from. Loading a file path again replaces the rows that
-  path loaded before (a re-run never doubles data); loading content already in the table (same
-  SHA-256, any path) is skipped with a message unless forced.
-- Each table gets one commit per load, carrying the run id in its snapshot summary, and the
-  record of loaded files is updated in that same commit: a load that dies before committing
-  leaves the table exactly as it was.
+- Rows are keyed by the file they came from. Loading a file path again replaces every row that
+  path loaded before, in every table it fed (a re-run never doubles data, and rows of a type the
+  new content no longer has go too).
+- Each table records the files it holds (path -> SHA-256, run id, how many tables the file fed)
+  in its `healthlake.loaded-files` property, updated in the same commit as the rows. Content
+  already loaded completely by another run (same SHA-256, any path) is skipped with a message
+  unless forced; a run loaded again under the same run id replaces that run's files.
+- Two phases: every table's data files are written first, then the tables are committed one
+  after another, each commit tagged with the run id in its snapshot summary. A load that dies
+  before the commits leaves every table at its previous snapshot. A commit that loses a race with
+  another writer is redone against the new table state (the input is replayed from the spill,
+  never from a drained reader), so no concurrent append is lost.
+- Nothing is dropped: a FHIR record that cannot be loaded goes to `bronze.quarantine` with the
+  reason, and the run checks, per file, records in = rows loaded + rows quarantined.
 - Input is streamed: files are parsed into compact Arrow batches spilled to a scratch folder,
-  then streamed into the table, so memory stays bounded however large the input.
+  then streamed into the tables, so memory stays bounded however large the input.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import random
 import shutil
 import tempfile
+import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import CommitFailedException, NoSuchNamespaceError, ValidationException
 from pyiceberg.expressions import In, Reference
 from pyiceberg.expressions.literals import literal
+from pyiceberg.table import Table, Transaction
 
 from generators.output import read_manifest
-from iceberg.exceptions import SourceFileError
-from iceberg.tables import BronzeTable, ensure_table, fhir_table, omop_table
+from iceberg.catalog import BRONZE
+from iceberg.exceptions import CountCheckError, LoadInterruptedError, SourceFileError
+from iceberg.fhir_input import (
+    MAX_RECORD_BYTES,
+    FhirRecord,
+    FileReading,
+    find_inputs,
+    last_updated,
+    patient_reference,
+    read_records,
+)
+from iceberg.tables import (
+    RUN_ID_PROPERTY,
+    BronzeTable,
+    definition_for,
+    ensure_table,
+    fhir_table,
+    omop_table,
+    quarantine_table,
+)
 
 LOADED_FILES_PROPERTY = "healthlake.loaded-files"
-RUN_ID_PROPERTY = "healthlake.run-id"
 _BATCH_ROWS = 50_000
+# Flush a spill batch early when its text grows past this, so huge resources stay bounded too.
+_BATCH_BYTES = 64 * 1024 * 1024
+# Commit conflicts with concurrent writers: attempts and the first back-off (doubling, jittered).
+COMMIT_ATTEMPTS = 8
+_FIRST_BACKOFF_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What a table records about one source file it holds rows of."""
+
+    sha256: str
+    run_id: str | None
+    # How many tables this file's content fed in the load that recorded it: the file is loaded
+    # completely when that many tables record the same SHA-256 for it.
+    tables: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "run_id": self.run_id, "tables": self.tables}
+
+
+Ledgers = dict[str, dict[str, LedgerEntry]]
 
 
 @dataclass
@@ -48,19 +98,104 @@ class TableLoad:
     table: str
     rows: int = 0
     files: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    snapshot_id: int | None = None
 
     def describe(self) -> str:
         """One line for the run summary."""
-        if not self.files:
-            return f"{self.table}: unchanged ({len(self.skipped)} file(s) already loaded)"
         return f"{self.table}: {self.rows:,} rows from {len(self.files)} file(s)"
 
 
-@dataclass(frozen=True)
-class _SourceFile:
+@dataclass
+class FileLoad:
+    """What one load did with one source file."""
+
     path: str
     sha256: str
+    records: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    blank_lines: int = 0
+    # Why the file was not read: its content is already loaded (and where), and the tables
+    # that hold it.
+    skipped: str | None = None
+    held_by: list[str] = field(default_factory=list)
+
+
+@dataclass
+class LoadReport:
+    """The outcome of one load: per table, per file and per resource type."""
+
+    run_id: str
+    tables: list[TableLoad] = field(default_factory=list)
+    files: list[FileLoad] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    loaded_by_type: Counter[str] = field(default_factory=Counter)
+    quarantined_by_type: Counter[str] = field(default_factory=Counter)
+    quarantine_reasons: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped(self) -> list[FileLoad]:
+        """Files not read because their content is already loaded."""
+        return [file for file in self.files if file.skipped]
+
+    def lines(self) -> list[str]:
+        """The run summary, one line each."""
+        out = [table.describe() for table in self.tables]
+        written = {table.table for table in self.tables}
+        unchanged: Counter[str] = Counter()
+        for file in self.skipped:
+            unchanged.update(name for name in file.held_by if name not in written)
+        for name in sorted(unchanged):
+            out.append(f"{name}: unchanged ({unchanged[name]} file(s) already loaded)")
+        read = [file for file in self.files if not file.skipped]
+        if self.loaded_by_type or self.quarantined_by_type:
+            out.append("by resource type (loaded / quarantined):")
+            types = sorted(set(self.loaded_by_type) | set(self.quarantined_by_type))
+            for name in types:
+                out.append(
+                    f"  {name}: {self.loaded_by_type[name]:,} / {self.quarantined_by_type[name]:,}"
+                )
+            for reason, count in self.quarantine_reasons.most_common(5):
+                out.append(f"  quarantined {count:,}x: {reason}")
+        if read and any(file.records or file.quarantined for file in read):
+            records = sum(file.records for file in read)
+            loaded = sum(file.loaded for file in read)
+            quarantined = sum(file.quarantined for file in read)
+            blank = sum(file.blank_lines for file in read)
+            note = f" ({blank:,} blank line(s) not counted)" if blank else ""
+            out.append(
+                f"count check: {records:,} records in = {loaded:,} loaded + "
+                f"{quarantined:,} quarantined{note}: ok"
+            )
+        empty = [file.path for file in read if file.records == 0]
+        if empty:
+            out.append(f"{len(empty)} file(s) held no records: {', '.join(empty[:3])}")
+        for file in self.skipped[:5]:
+            out.append(f"skipped {file.path}: {file.skipped}")
+        if len(self.skipped) > 5:
+            out.append(f"skipped {len(self.skipped) - 5} more file(s) already loaded")
+        if self.skipped:
+            out.append("(content already loaded is skipped; --force loads it again)")
+        if self.ignored:
+            shown = ", ".join(self.ignored[:3])
+            out.append(f"ignored {len(self.ignored)} file(s) that are not FHIR input: {shown}")
+        if not self.tables and not self.skipped:
+            out.append("nothing to load")
+        return out
+
+
+@dataclass
+class _TableWrite:
+    """Rows for one table, replayable: `batches()` reads them again on every commit attempt."""
+
+    definition: BronzeTable
+    batches: Callable[[], Iterator[pa.RecordBatch]]
+    rows: int
+    # Paths with rows in this write, and what the table will record about each.
+    entries: dict[str, LedgerEntry]
+    # Every path whose earlier rows this write removes (those with rows here, and those being
+    # reloaded whose new content no longer feeds this table).
+    replaced: set[str]
 
 
 def file_sha256(path: Path) -> str:
@@ -72,51 +207,69 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _lineage(
-    size: int, source_file: str, first_line: int, run_id: str, loaded_at: datetime
-) -> dict[str, pa.Array]:
+# --- The ledger of loaded files ----------------------------------------------------------------
+
+
+def table_ledger(table: Table) -> dict[str, LedgerEntry]:
+    """The files a table holds rows of, from its `healthlake.loaded-files` property."""
+    raw: dict[str, Any] = json.loads(table.properties.get(LOADED_FILES_PROPERTY, "{}"))
+    ledger = {}
+    for path, value in raw.items():
+        if isinstance(value, str):
+            # Written before the ledger recorded runs: a file that fed this one table.
+            ledger[path] = LedgerEntry(value, None, 1)
+        else:
+            ledger[path] = LedgerEntry(value["sha256"], value.get("run_id"), int(value["tables"]))
+    return ledger
+
+
+def read_ledgers(catalog: Catalog) -> Ledgers:
+    """The ledger of every bronze table, by identifier."""
+    try:
+        identifiers = catalog.list_tables(BRONZE)
+    except NoSuchNamespaceError:
+        return {}
     return {
-        "source_file": pa.array([source_file] * size, pa.string()),
-        "source_line": pa.array(range(first_line, first_line + size), pa.int64()),
-        "pipeline_run_id": pa.array([run_id] * size, pa.string()),
-        "loaded_at": pa.array([loaded_at] * size, pa.timestamp("us")),
+        ".".join(identifier): table_ledger(catalog.load_table(identifier))
+        for identifier in identifiers
     }
 
 
-def _commit(
-    catalog: Catalog,
-    definition: BronzeTable,
-    sources: list[_SourceFile],
-    batches: Callable[[list[_SourceFile]], Iterator[pa.RecordBatch]],
-    run_id: str,
-    force: bool,
-) -> TableLoad:
-    """Replace the rows of `sources` in one table with freshly read ones, in one commit."""
-    result = TableLoad(definition.identifier)
-    table = ensure_table(catalog, definition)
-    loaded: dict[str, str] = json.loads(table.properties.get(LOADED_FILES_PROPERTY, "{}"))
-    loaded_hashes = set(loaded.values())
-    fresh = [source for source in sources if force or source.sha256 not in loaded_hashes]
-    result.skipped = [source.path for source in sources if source not in fresh]
-    if not fresh:
-        return result
-    paths = [source.path for source in fresh]
-    reader = pa.RecordBatchReader.from_batches(definition.schema, batches(fresh))
-    counted = _CountingReader(reader)
-    now_loaded = {path: sha for path, sha in loaded.items() if path not in paths}
-    now_loaded.update({source.path: source.sha256 for source in fresh})
-    with table.transaction() as transaction, warnings.catch_warnings():
-        # A first load replaces nothing; PyIceberg warns about that, we expect it.
-        warnings.filterwarnings("ignore", "Delete operation did not match any records")
-        transaction.overwrite(
-            counted.reader(),
-            overwrite_filter=In(term=Reference("source_file"), values={literal(p) for p in paths}),
-            snapshot_properties={RUN_ID_PROPERTY: run_id},
-        )
-        transaction.set_properties({LOADED_FILES_PROPERTY: json.dumps(now_loaded, sort_keys=True)})
-    result.rows = counted.rows
-    result.files = paths
-    return result
+def _already_loaded(
+    ledgers: Ledgers, source: str, sha256: str, run_id: str
+) -> tuple[str, list[str]] | None:
+    """Why content `sha256` need not be read again and the tables holding it, or None.
+
+    It is loaded when every table its load fed still records it, under one path, by a run other
+    than this one (a run loaded again replaces its own files).
+    """
+    holders: dict[str, list[tuple[str, LedgerEntry]]] = {}
+    for identifier, ledger in ledgers.items():
+        for path, entry in ledger.items():
+            if entry.sha256 == sha256:
+                holders.setdefault(path, []).append((identifier, entry))
+    for path, held in sorted(holders.items()):
+        runs = {entry.run_id for _, entry in held}
+        if len(held) >= held[0][1].tables and run_id not in runs:
+            by = ", ".join(sorted(str(run) for run in runs))
+            tables = sorted(identifier for identifier, _ in held)
+            if path == source:
+                return f"unchanged since run {by} loaded it", tables
+            return f"same content as {path}, loaded by run {by}", tables
+    return None
+
+
+def _paths_held(ledgers: Ledgers, paths: set[str]) -> dict[str, set[str]]:
+    """Per table identifier, which of `paths` it holds rows of."""
+    held: dict[str, set[str]] = {}
+    for identifier, ledger in ledgers.items():
+        found = paths & ledger.keys()
+        if found:
+            held[identifier] = found
+    return held
+
+
+# --- Writing and committing --------------------------------------------------------------------
 
 
 class _CountingReader:
@@ -135,7 +288,340 @@ class _CountingReader:
         return pa.RecordBatchReader.from_batches(self._reader.schema, self._batches())
 
 
+def _stage(catalog: Catalog, write: _TableWrite, run_id: str) -> tuple[Transaction, int]:
+    """Write one table's data files and prepare its commit; returns it with the rows written."""
+    table = ensure_table(catalog, write.definition)
+    ledger = {p: e for p, e in table_ledger(table).items() if p not in write.replaced}
+    ledger.update(write.entries)
+    reader = pa.RecordBatchReader.from_batches(write.definition.schema, write.batches())
+    counted = _CountingReader(reader)
+    transaction = table.transaction()
+    with warnings.catch_warnings():
+        # A first load replaces nothing; PyIceberg warns about that, we expect it.
+        warnings.filterwarnings("ignore", "Delete operation did not match any records")
+        transaction.overwrite(
+            counted.reader(),
+            overwrite_filter=In(
+                term=Reference("source_file"), values={literal(p) for p in write.replaced}
+            ),
+            snapshot_properties={RUN_ID_PROPERTY: run_id},
+        )
+    transaction.set_properties(
+        {
+            LOADED_FILES_PROPERTY: json.dumps(
+                {path: entry.to_json() for path, entry in sorted(ledger.items())}
+            )
+        }
+    )
+    return transaction, counted.rows
+
+
+def _write_all(catalog: Catalog, writes: list[_TableWrite], run_id: str) -> list[TableLoad]:
+    """Write every table's files, then commit each, redoing a commit that lost a race."""
+    staged = []
+    for write in writes:
+        transaction, rows = _stage(catalog, write, run_id)
+        if rows != write.rows:
+            raise CountCheckError(
+                f"{write.definition.identifier}: {rows:,} rows written but {write.rows:,} were "
+                "read; nothing was committed. This is a bug: please report it with the input"
+            )
+        staged.append(transaction)
+    results: list[TableLoad] = []
+    for write, transaction in zip(writes, staged, strict=True):
+        try:
+            table = _commit_with_retry(catalog, write, transaction, run_id)
+        except Exception as error:
+            if not results:
+                raise
+            done = ", ".join(result.table for result in results)
+            raise LoadInterruptedError(
+                f"committing {write.definition.identifier} failed ({error}) after {done} "
+                f"committed; run the same load again with --run-id {run_id} to complete it "
+                "(files already committed are replaced, not doubled)"
+            ) from error
+        snapshot = table.current_snapshot()
+        results.append(
+            TableLoad(
+                write.definition.identifier,
+                write.rows,
+                sorted(write.entries),
+                snapshot.snapshot_id if snapshot else None,
+            )
+        )
+    return results
+
+
+def _commit_with_retry(
+    catalog: Catalog, write: _TableWrite, transaction: Transaction, run_id: str
+) -> Table:
+    for attempt in range(1, COMMIT_ATTEMPTS + 1):
+        try:
+            return transaction.commit_transaction()
+        except (CommitFailedException, ValidationException):
+            if attempt == COMMIT_ATTEMPTS:
+                raise
+            # Another writer committed to this table first. Back off, then redo the write on top
+            # of its snapshot (and its ledger), from the replayable input.
+            time.sleep(_FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+            transaction, _ = _stage(catalog, write, run_id)
+    raise AssertionError("unreachable")
+
+
+# --- FHIR input --------------------------------------------------------------------------------
+
+
+class _Spill:
+    """Per bronze table, the parsed rows of one load, spilled to Parquet in a scratch folder."""
+
+    def __init__(self, scratch: Path) -> None:
+        self._scratch = scratch
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._pending: dict[str, list[dict[str, Any]]] = {}
+        self._pending_bytes: Counter[str] = Counter()
+        self.definitions: dict[str, BronzeTable] = {}
+        self.rows: Counter[str] = Counter()
+        # Per table, per source path: rows.
+        self.rows_by_path: dict[str, Counter[str]] = {}
+
+    def add(self, definition: BronzeTable, row: dict[str, Any], text_bytes: int) -> None:
+        name = definition.name
+        self.definitions[name] = definition
+        self._pending.setdefault(name, []).append(row)
+        self._pending_bytes[name] += text_bytes
+        self.rows[name] += 1
+        self.rows_by_path.setdefault(name, Counter())[row["source_file"]] += 1
+        if len(self._pending[name]) >= _BATCH_ROWS or self._pending_bytes[name] >= _BATCH_BYTES:
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        rows = self._pending.pop(name, [])
+        self._pending_bytes[name] = 0
+        if not rows:
+            return
+        schema = self.definitions[name].schema
+        if name not in self._writers:
+            self._writers[name] = pq.ParquetWriter(self._scratch / f"{name}.parquet", schema)
+        self._writers[name].write_table(pa.Table.from_pylist(rows, schema=schema))
+
+    def close(self) -> None:
+        for name in list(self._pending):
+            self._flush(name)
+        for writer in self._writers.values():
+            writer.close()
+        self._writers.clear()
+
+    def batches(self, name: str) -> Iterator[pa.RecordBatch]:
+        path = self._scratch / f"{name}.parquet"
+        if path.exists():
+            yield from pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS)
+
+
+def _resource_row(record: FhirRecord, source: str, run_id: str, stamp: datetime) -> dict[str, Any]:
+    resource = record.resource
+    assert resource is not None
+    return {
+        "resource_type": record.resource_type,
+        "resource_id": record.resource_id,
+        "last_updated": last_updated(resource),
+        "patient_reference": patient_reference(resource),
+        "resource_json": record.raw_text,
+        "source_file": source,
+        "source_line": record.line,
+        "pipeline_run_id": run_id,
+        "loaded_at": stamp,
+    }
+
+
+def _quarantine_row(
+    record: FhirRecord, source: str, run_id: str, stamp: datetime
+) -> dict[str, Any]:
+    return {
+        "reason": record.reason,
+        "raw_text": record.raw_text,
+        "resource_type": record.resource_type,
+        "resource_id": record.resource_id,
+        "source_file": source,
+        "source_line": record.line,
+        "pipeline_run_id": run_id,
+        "loaded_at": stamp,
+    }
+
+
+def _fhir_writes(
+    catalog: Catalog,
+    files: list[Path],
+    run_id: str,
+    report: LoadReport,
+    spill: _Spill,
+    ledgers: Ledgers,
+    *,
+    force: bool,
+    stamp: datetime,
+    max_record_bytes: int,
+) -> list[_TableWrite]:
+    """Read FHIR files into the spill; the table writes that load them."""
+    quarantine = quarantine_table()
+    read_files: dict[str, str] = {}
+    try:
+        for path in files:
+            source = str(path.resolve())
+            sha = file_sha256(path)
+            file_load = FileLoad(source, sha)
+            report.files.append(file_load)
+            if not force and (found := _already_loaded(ledgers, file_load.path, sha, run_id)):
+                file_load.skipped, file_load.held_by = found
+                continue
+            read_files[source] = sha
+            reading = FileReading()
+            for record in read_records(path, reading, max_record_bytes=max_record_bytes):
+                if record.resource is not None and record.resource_type is not None:
+                    row = _resource_row(record, source, run_id, stamp)
+                    spill.add(fhir_table(record.resource_type), row, len(record.raw_text))
+                    file_load.loaded += 1
+                    report.loaded_by_type[record.resource_type] += 1
+                else:
+                    row = _quarantine_row(record, source, run_id, stamp)
+                    spill.add(quarantine, row, len(record.raw_text))
+                    file_load.quarantined += 1
+                    report.quarantined_by_type[record.resource_type or "(unknown type)"] += 1
+                    report.quarantine_reasons[_reason_kind(record.reason or "")] += 1
+            file_load.records = reading.records
+            file_load.blank_lines = reading.blank_lines
+            if file_load.records != file_load.loaded + file_load.quarantined:
+                raise CountCheckError(
+                    f"{source}: {file_load.records:,} records in but {file_load.loaded:,} "
+                    f"loaded + {file_load.quarantined:,} quarantined; nothing was committed. "
+                    "This is a bug: please report it with the file"
+                )
+    finally:
+        spill.close()
+    return _writes_for(spill, read_files, ledgers, run_id)
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason without its record-specific details, to group the summary."""
+    return reason.split(" (")[0].split(" of ")[0] if reason.startswith("line of") else reason
+
+
+def _writes_for(
+    spill: _Spill, read_files: dict[str, str], ledgers: Ledgers, run_id: str
+) -> list[_TableWrite]:
+    """One write per table with new rows, and one per table that held a reloaded path."""
+    tables_fed: Counter[str] = Counter()
+    for by_path in spill.rows_by_path.values():
+        tables_fed.update(by_path.keys())
+    writes: dict[str, _TableWrite] = {}
+    for name, definition in spill.definitions.items():
+        paths = spill.rows_by_path[name]
+        writes[definition.identifier] = _TableWrite(
+            definition,
+            _bind(spill.batches, name),
+            spill.rows[name],
+            {p: LedgerEntry(read_files[p], run_id, tables_fed[p]) for p in paths},
+            set(read_files),
+        )
+    for identifier, held in _paths_held(ledgers, set(read_files)).items():
+        if identifier in writes:
+            continue
+        definition = _definition_of(identifier)
+        # The reloaded files no longer have rows for this table: remove their old ones.
+        writes[identifier] = _TableWrite(definition, _no_batches, 0, {}, held)
+    return [writes[identifier] for identifier in sorted(writes)]
+
+
+def _definition_of(identifier: str) -> BronzeTable:
+    name = identifier.split(".", 1)[1]
+    definition = definition_for(name)
+    if definition is None:
+        raise SourceFileError(f"{identifier} is not a bronze table this project defines")
+    return definition
+
+
+def _bind(
+    batches: Callable[[str], Iterator[pa.RecordBatch]], name: str
+) -> Callable[[], Iterator[pa.RecordBatch]]:
+    return lambda: batches(name)
+
+
+def _no_batches() -> Iterator[pa.RecordBatch]:
+    return iter(())
+
+
+def load_fhir(
+    catalog: Catalog,
+    paths: list[Path],
+    run_id: str,
+    *,
+    force: bool = False,
+    loaded_at: datetime | None = None,
+    max_record_bytes: int = MAX_RECORD_BYTES,
+) -> LoadReport:
+    """Load FHIR R4 input (NDJSON, Bundles, single resources; files or folders) into bronze.
+
+    Every resource goes to `bronze.fhir_<type>`; every record that cannot be loaded goes to
+    `bronze.quarantine` with its reason. See the module docstring for the guarantees.
+
+    Raises:
+        SourceFileError: a path does not exist or is not FHIR input.
+        LoadInterruptedError: some tables committed and a later one failed (run again).
+    """
+    inputs, ignored = find_inputs(paths)
+    report = LoadReport(run_id, ignored=[str(path) for path in ignored])
+    stamp = loaded_at or _now()
+    scratch = Path(tempfile.mkdtemp(prefix="healthlake-ingest-"))
+    try:
+        spill = _Spill(scratch)
+        writes = _fhir_writes(
+            catalog,
+            inputs,
+            run_id,
+            report,
+            spill,
+            read_ledgers(catalog),
+            force=force,
+            stamp=stamp,
+            max_record_bytes=max_record_bytes,
+        )
+        report.tables = _write_all(catalog, writes, run_id)
+        return report
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 # --- OMOP Parquet -----------------------------------------------------------------------------
+
+_LINEAGE_NAMES = {"source_file", "source_line", "pipeline_run_id", "loaded_at"}
+
+
+def _omop_write(cdm_table: str, path: Path, sha: str, run_id: str, stamp: datetime) -> _TableWrite:
+    definition = omop_table(cdm_table)
+    cdm_schema = pa.schema([f for f in definition.schema if f.name not in _LINEAGE_NAMES])
+    source = str(path.resolve())
+    parquet = _open_parquet(path)
+    missing = [name for name in cdm_schema.names if name not in parquet.schema_arrow.names]
+    if missing:
+        raise SourceFileError(
+            f"{path}: missing OMOP column(s) {', '.join(missing)}; "
+            "the file must have every CDM v5.4 column of its table"
+        )
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        first = 0
+        for batch in _open_parquet(path).iter_batches(batch_size=_BATCH_ROWS):
+            data = _conform(pa.Table.from_batches([batch]), cdm_schema, source)
+            columns = {name: data.column(name) for name in cdm_schema.names}
+            columns.update(_lineage(batch.num_rows, source, first, run_id, stamp))
+            first += batch.num_rows
+            yield from pa.Table.from_pydict(columns, schema=definition.schema).to_batches()
+
+    return _TableWrite(
+        definition,
+        batches,
+        parquet.metadata.num_rows,
+        {source: LedgerEntry(sha, run_id, 1)},
+        {source},
+    )
 
 
 def load_omop_parquet(
@@ -146,28 +632,54 @@ def load_omop_parquet(
     *,
     force: bool = False,
     loaded_at: datetime | None = None,
-) -> TableLoad:
+) -> LoadReport:
     """Load OMOP CDM Parquet files of one CDM table into `bronze.omop_<cdm_table>`."""
-    definition = omop_table(cdm_table)
-    stamp = loaded_at or _now()
-    cdm_schema = pa.schema([f for f in definition.schema if f.name not in _LINEAGE_NAMES])
-
-    def batches(sources: list[_SourceFile]) -> Iterator[pa.RecordBatch]:
-        for source in sources:
-            parquet = _open_parquet(Path(source.path))
-            first = 0
-            for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
-                data = _conform(pa.Table.from_batches([batch]), cdm_schema, source.path)
-                columns = {name: data.column(name) for name in cdm_schema.names}
-                columns.update(_lineage(batch.num_rows, source.path, first, run_id, stamp))
-                first += batch.num_rows
-                yield from pa.Table.from_pydict(columns, schema=definition.schema).to_batches()
-
-    sources = [_SourceFile(str(path.resolve()), file_sha256(path)) for path in files]
-    return _commit(catalog, definition, sources, batches, run_id, force)
+    report = LoadReport(run_id)
+    writes = _omop_writes(
+        [(cdm_table, path) for path in files],
+        run_id,
+        report,
+        read_ledgers(catalog),
+        force=force,
+        stamp=loaded_at or _now(),
+    )
+    report.tables = _write_all(catalog, writes, run_id)
+    return report
 
 
-_LINEAGE_NAMES = {"source_file", "source_line", "pipeline_run_id", "loaded_at"}
+def _omop_writes(
+    files: list[tuple[str, Path]],
+    run_id: str,
+    report: LoadReport,
+    ledgers: Ledgers,
+    *,
+    force: bool,
+    stamp: datetime,
+) -> list[_TableWrite]:
+    writes = []
+    for cdm_table, path in files:
+        sha = file_sha256(path)
+        file_load = FileLoad(str(path.resolve()), sha)
+        report.files.append(file_load)
+        if not force and (found := _already_loaded(ledgers, file_load.path, sha, run_id)):
+            file_load.skipped, file_load.held_by = found
+            continue
+        write = _omop_write(cdm_table, path, sha, run_id, stamp)
+        # A Parquet row is a record; nothing in a valid CDM file is quarantined.
+        file_load.records = file_load.loaded = write.rows
+        writes.append(write)
+    return writes
+
+
+def _lineage(
+    size: int, source_file: str, first_line: int, run_id: str, loaded_at: datetime
+) -> dict[str, pa.Array]:
+    return {
+        "source_file": pa.array([source_file] * size, pa.string()),
+        "source_line": pa.array(range(first_line, first_line + size), pa.int64()),
+        "pipeline_run_id": pa.array([run_id] * size, pa.string()),
+        "loaded_at": pa.array([loaded_at] * size, pa.timestamp("us")),
+    }
 
 
 def _open_parquet(path: Path) -> pq.ParquetFile:
@@ -178,157 +690,10 @@ def _open_parquet(path: Path) -> pq.ParquetFile:
 
 
 def _conform(data: pa.Table, schema: pa.Schema, path: str) -> pa.Table:
-    missing = [name for name in schema.names if name not in data.column_names]
-    if missing:
-        raise SourceFileError(
-            f"{path}: missing OMOP column(s) {', '.join(missing)}; "
-            "the file must have every CDM v5.4 column of its table"
-        )
     try:
         return data.select(schema.names).cast(schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         raise SourceFileError(f"{path}: columns do not fit the CDM v5.4 types ({error})") from error
-
-
-# --- FHIR NDJSON ------------------------------------------------------------------------------
-
-
-def _patient_reference(resource: dict[str, Any]) -> str | None:
-    if resource.get("resourceType") == "Patient":
-        return f"Patient/{resource.get('id')}"
-    for key in ("subject", "patient", "beneficiary"):
-        value = resource.get(key)
-        if isinstance(value, dict) and isinstance(value.get("reference"), str):
-            return str(value["reference"])
-    return None
-
-
-def _fhir_rows(path: Path) -> Iterator[tuple[int, dict[str, Any], str]]:
-    """(line number, resource, raw line) for every non-blank line of an NDJSON file."""
-    with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
-            text = raw.decode("utf-8", errors="strict").strip() if raw.strip() else ""
-            if not text:
-                continue
-            try:
-                resource = json.loads(text)
-            except json.JSONDecodeError as error:
-                raise SourceFileError(
-                    f"{path}:{number}: not a JSON object ({error.msg}); "
-                    "fix or remove the line and load again"
-                ) from error
-            if (
-                not isinstance(resource, dict)
-                or not resource.get("resourceType")
-                or not resource.get("id")
-            ):
-                raise SourceFileError(
-                    f"{path}:{number}: not a FHIR resource (needs resourceType and id)"
-                )
-            yield number, resource, text
-
-
-class _FhirSpill:
-    """Per resource type, the parsed rows of one load, spilled to Parquet in a scratch folder."""
-
-    def __init__(self, scratch: Path, run_id: str, loaded_at: datetime) -> None:
-        self._scratch = scratch
-        self._run_id = run_id
-        self._loaded_at = loaded_at
-        self._writers: dict[str, pq.ParquetWriter] = {}
-        self._pending: dict[str, list[dict[str, Any]]] = {}
-        self.files_by_type: dict[str, set[str]] = {}
-
-    def add(self, source: str, line: int, resource: dict[str, Any], text: str) -> None:
-        resource_type = str(resource["resourceType"])
-        meta = resource.get("meta")
-        row = {
-            "resource_type": resource_type,
-            "resource_id": str(resource["id"]),
-            "last_updated": meta.get("lastUpdated") if isinstance(meta, dict) else None,
-            "patient_reference": _patient_reference(resource),
-            "resource_json": text,
-            "source_file": source,
-            "source_line": line,
-            "pipeline_run_id": self._run_id,
-            "loaded_at": self._loaded_at,
-        }
-        self._pending.setdefault(resource_type, []).append(row)
-        self.files_by_type.setdefault(resource_type, set()).add(source)
-        if len(self._pending[resource_type]) >= _BATCH_ROWS:
-            self._flush(resource_type)
-
-    def _flush(self, resource_type: str) -> None:
-        rows = self._pending.pop(resource_type, [])
-        if not rows:
-            return
-        schema = fhir_table(resource_type).schema
-        if resource_type not in self._writers:
-            self._writers[resource_type] = pq.ParquetWriter(
-                self._scratch / f"{resource_type}.parquet", schema
-            )
-        self._writers[resource_type].write_table(pa.Table.from_pylist(rows, schema=schema))
-
-    def close(self) -> None:
-        for resource_type in list(self._pending):
-            self._flush(resource_type)
-        for writer in self._writers.values():
-            writer.close()
-
-    def batches(self, resource_type: str, sources: list[_SourceFile]) -> Iterator[pa.RecordBatch]:
-        wanted = pa.array([source.path for source in sources])
-        parquet = pq.ParquetFile(self._scratch / f"{resource_type}.parquet")
-        for batch in parquet.iter_batches(batch_size=_BATCH_ROWS):
-            keep = pc.is_in(batch.column("source_file"), value_set=wanted)
-            yield batch.filter(keep)
-
-
-def load_fhir_ndjson(
-    catalog: Catalog,
-    files: list[Path],
-    run_id: str,
-    *,
-    force: bool = False,
-    loaded_at: datetime | None = None,
-) -> list[TableLoad]:
-    """Load FHIR R4 Bulk Data NDJSON files (any resource types) into `bronze.fhir_<type>`."""
-    stamp = loaded_at or _now()
-    scratch = Path(tempfile.mkdtemp(prefix="healthlake-ingest-"))
-    try:
-        spill = _FhirSpill(scratch, run_id, stamp)
-        hashes: dict[str, str] = {}
-        try:
-            for path in files:
-                source = str(path.resolve())
-                hashes[source] = file_sha256(path)
-                try:
-                    for line, resource, text in _fhir_rows(path):
-                        spill.add(source, line, resource, text)
-                except UnicodeDecodeError as error:
-                    raise SourceFileError(
-                        f"{path}: not UTF-8 text (byte {error.start}); FHIR NDJSON must be UTF-8"
-                    ) from error
-        finally:
-            spill.close()
-        results = []
-        for resource_type in sorted(spill.files_by_type):
-            sources = [
-                _SourceFile(path, hashes[path])
-                for path in sorted(spill.files_by_type[resource_type])
-            ]
-            results.append(
-                _commit(
-                    catalog,
-                    fhir_table(resource_type),
-                    sources,
-                    partial(spill.batches, resource_type),
-                    run_id,
-                    force,
-                )
-            )
-        return results
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # --- Generated datasets -----------------------------------------------------------------------
@@ -336,27 +701,43 @@ def load_fhir_ndjson(
 
 def load_generated(
     catalog: Catalog, folder: Path, run_id: str, *, force: bool = False
-) -> list[TableLoad]:
-    """Load a folder written by `python -m generators generate`, as listed in its manifest."""
+) -> LoadReport:
+    """Load a folder written by `python -m generators generate`, as listed in its manifest.
+
+    FHIR and OMOP tables are written first and committed together at the end, so a failure
+    while writing leaves every table as it was.
+    """
     manifest = read_manifest(folder)
     stamp = _now()
+    ledgers = read_ledgers(catalog)
+    report = LoadReport(run_id)
     fhir_files = [
         folder / entry["path"] for entry in manifest["files"] if entry["format"] == "fhir-ndjson"
     ]
-    results = load_fhir_ndjson(catalog, fhir_files, run_id, force=force, loaded_at=stamp)
-    for entry in manifest["files"]:
-        if entry["format"] == "omop-parquet":
-            results.append(
-                load_omop_parquet(
-                    catalog,
-                    entry["table"],
-                    [folder / entry["path"]],
-                    run_id,
-                    force=force,
-                    loaded_at=stamp,
-                )
-            )
-    return results
+    omop_files = [
+        (entry["table"], folder / entry["path"])
+        for entry in manifest["files"]
+        if entry["format"] == "omop-parquet"
+    ]
+    scratch = Path(tempfile.mkdtemp(prefix="healthlake-load-"))
+    try:
+        spill = _Spill(scratch)
+        writes = _fhir_writes(
+            catalog,
+            fhir_files,
+            run_id,
+            report,
+            spill,
+            ledgers,
+            force=force,
+            stamp=stamp,
+            max_record_bytes=MAX_RECORD_BYTES,
+        )
+        writes += _omop_writes(omop_files, run_id, report, ledgers, force=force, stamp=stamp)
+        report.tables = _write_all(catalog, writes, run_id)
+        return report
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _now() -> datetime:

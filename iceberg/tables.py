@@ -1,10 +1,17 @@
-"""Bronze table definitions in one place: schema and properties of every bronze table.
+"""Bronze table definitions in one place: schema, partition spec and properties of every table.
 
-Two families, both carrying the same lineage columns:
+Three families, all carrying the same lineage columns:
 - `bronze.fhir_<type>`: one row per FHIR resource, the raw JSON plus the few fields every reader
   needs to find it (type, id, lastUpdated, patient reference). One table per resource type,
   including types no model reads yet: kept, never dropped.
 - `bronze.omop_<table>`: an OMOP CDM v5.4 feed, the spec's columns in spec order.
+- `bronze.quarantine`: input records that could not be loaded, with the raw text and the reason.
+
+Every bronze table is unpartitioned, on purpose: PyIceberg 0.12 streams a RecordBatchReader into
+unpartitioned tables only (a partitioned write needs the whole load as one in-memory Arrow table),
+and bounded memory for inputs larger than RAM matters more here than partition pruning. Loads
+replace rows by `source_file`, and Parquet column statistics on that column already let the
+delete skip files of other sources. Measured in docs/performance.md ("Bronze").
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchTableError
+from pyiceberg.partitioning import UNPARTITIONED_PARTITION_SPEC, PartitionSpec
 from pyiceberg.table import Table
 
 from generators import omop_spec
@@ -40,11 +48,30 @@ FHIR_RESOURCE_FIELDS: tuple[pa.Field, ...] = (
 # Every FHIR resource type shares one bronze schema; the table name carries the type.
 FHIR_SCHEMA = pa.schema([*FHIR_RESOURCE_FIELDS, *LINEAGE_FIELDS])
 
+# Snapshot summary key that tags every commit with the pipeline run that made it.
+RUN_ID_PROPERTY = "healthlake.run-id"
+
+QUARANTINE_FIELDS: tuple[pa.Field, ...] = (
+    # Why the record was not loaded, in words a user can act on.
+    pa.field("reason", pa.string(), nullable=False),
+    # The record as read: the NDJSON line, the Bundle entry or the whole document. Bytes that are
+    # not UTF-8 appear as \xNN escapes; a line over the size limit is cut (the reason says so).
+    pa.field("raw_text", pa.string(), nullable=False),
+    # What could still be told about the record, if anything.
+    pa.field("resource_type", pa.string()),
+    pa.field("resource_id", pa.string()),
+)
+QUARANTINE_SCHEMA = pa.schema([*QUARANTINE_FIELDS, *LINEAGE_FIELDS])
+QUARANTINE_TABLE = "quarantine"
+
 TABLE_PROPERTIES = {
     "format-version": "2",
     "write.format.default": "parquet",
     "write.parquet.compression-codec": "zstd",
     "write.target-file-size-bytes": str(128 * 1024 * 1024),
+    # The loaders retry a conflicting commit themselves, re-reading the table's record of loaded
+    # files first; PyIceberg's own retry would re-apply a stale copy of that record.
+    "commit.retry.num-retries": "0",
 }
 
 
@@ -54,6 +81,7 @@ class BronzeTable:
 
     name: str
     schema: pa.Schema
+    partition_spec: PartitionSpec = UNPARTITIONED_PARTITION_SPEC
 
     @property
     def identifier(self) -> str:
@@ -78,30 +106,69 @@ def omop_table(cdm_table: str) -> BronzeTable:
 
 
 def ensure_table(catalog: Catalog, definition: BronzeTable) -> Table:
-    """Create the table if missing, or evolve it to the definition (new optional columns only).
+    """Create the table if missing, or evolve it to the definition.
+
+    Evolution covers what can happen without rewriting data: new optional columns, Iceberg's
+    type promotions (int -> long, float -> double) and changed table properties.
 
     Raises:
-        SchemaChangeError: the existing table has a column whose type the definition changed.
+        SchemaChangeError: the definition changed a column's type, added a required column, or
+            changed the partition spec of an existing table.
     """
     catalog.create_namespace_if_not_exists(BRONZE)
     try:
         table = catalog.load_table(definition.identifier)
     except NoSuchTableError:
         return catalog.create_table_if_not_exists(
-            definition.identifier, schema=definition.schema, properties=TABLE_PROPERTIES
+            definition.identifier,
+            schema=definition.schema,
+            partition_spec=definition.partition_spec,
+            properties=TABLE_PROPERTIES,
         )
     existing = table.schema().as_arrow()
+    added = []
     for wanted in definition.schema:
-        if wanted.name in existing.names:
-            have = existing.field(wanted.name).type
-            if have != wanted.type and not _widens(have, wanted.type):
+        if wanted.name not in existing.names:
+            if not wanted.nullable:
                 raise SchemaChangeError(
-                    f"{definition.identifier}.{wanted.name} is {have} in the catalog but the "
-                    f"definition says {wanted.type}; drop the table or migrate it by hand"
+                    f"{definition.identifier}: the definition adds required column "
+                    f"{wanted.name!r}, which existing rows cannot have; make it optional "
+                    "(nullable) in iceberg/tables.py"
                 )
-    if any(name not in existing.names for name in definition.schema.names):
+            added.append(wanted.name)
+            continue
+        have = existing.field(wanted.name).type
+        if have != wanted.type and not _widens(have, wanted.type):
+            raise SchemaChangeError(
+                f"{definition.identifier}.{wanted.name} is {have} in the catalog but the "
+                f"definition says {wanted.type}; drop the table or migrate it by hand"
+            )
+    if table.spec().fields != definition.partition_spec.fields:
+        raise SchemaChangeError(
+            f"{definition.identifier} is partitioned as {table.spec()} in the catalog but the "
+            f"definition says {definition.partition_spec}; drop the table and load it again"
+        )
+    promoted = [
+        wanted.name
+        for wanted in definition.schema
+        if wanted.name in existing.names
+        and existing.field(wanted.name).type != wanted.type
+        and _widens(existing.field(wanted.name).type, wanted.type)
+        and existing.field(wanted.name).type != pa.large_string()
+    ]
+    if added or promoted:
         with table.update_schema() as update:
             update.union_by_name(definition.schema)
+    changed = {
+        key: value for key, value in TABLE_PROPERTIES.items() if table.properties.get(key) != value
+    }
+    # format-version is upgraded with its own API, never by a property; our tables start at 2.
+    changed.pop("format-version", None)
+    if changed:
+        with table.transaction() as transaction:
+            transaction.set_properties(changed)
+    if added or promoted or changed:
+        table = catalog.load_table(definition.identifier)
     return table
 
 
@@ -115,8 +182,15 @@ def _widens(have: pa.DataType, wanted: pa.DataType) -> bool:
     }
 
 
+def quarantine_table() -> BronzeTable:
+    """`bronze.quarantine`: records of any input that could not be loaded."""
+    return BronzeTable(QUARANTINE_TABLE, QUARANTINE_SCHEMA)
+
+
 def definition_for(name: str) -> BronzeTable | None:
-    """The definition of bronze table `name` (`fhir_<type>` or `omop_<cdm table>`), if known."""
+    """The definition of bronze table `name` (`fhir_<type>`, `omop_<cdm table>`, `quarantine`)."""
+    if name == QUARANTINE_TABLE:
+        return quarantine_table()
     if name.startswith("fhir_") and len(name) > len("fhir_"):
         return BronzeTable(name, FHIR_SCHEMA)
     if name.startswith("omop_") and name.removeprefix("omop_") in omop_spec.table_names():

@@ -13,7 +13,8 @@ from generators.config import GeneratorConfig
 from generators.output import generate
 from iceberg.catalog import load_catalog
 from iceberg.exceptions import CatalogConfigError, CatalogMissingError, SourceFileError
-from iceberg.loaders import RUN_ID_PROPERTY, load_fhir_ndjson, load_generated
+from iceberg.loaders import load_fhir, load_generated
+from iceberg.tables import RUN_ID_PROPERTY
 
 
 def _rows(catalog: Catalog, identifier: str) -> int:
@@ -21,8 +22,8 @@ def _rows(catalog: Catalog, identifier: str) -> int:
 
 
 def test_generated_dataset_lands_in_bronze_with_lineage(catalog: Catalog, generated: Path) -> None:
-    results = load_generated(catalog, generated, "run-1")
-    assert {r.table: r.rows for r in results} == {
+    report = load_generated(catalog, generated, "run-1")
+    assert {r.table: r.rows for r in report.tables} == {
         "bronze.fhir_patient": 300,
         "bronze.omop_person": 300,
     }
@@ -39,8 +40,10 @@ def test_generated_dataset_lands_in_bronze_with_lineage(catalog: Catalog, genera
 def test_reloading_the_same_files_is_skipped(catalog: Catalog, generated: Path) -> None:
     load_generated(catalog, generated, "run-1")
     snapshot = catalog.load_table("bronze.omop_person").current_snapshot().snapshot_id
-    results = load_generated(catalog, generated, "run-2")
-    assert all(r.rows == 0 and r.skipped for r in results)
+    report = load_generated(catalog, generated, "run-2")
+    assert not report.tables
+    assert len(report.skipped) == 2
+    assert all("unchanged since run run-1" in str(f.skipped) for f in report.skipped)
     assert catalog.load_table("bronze.omop_person").current_snapshot().snapshot_id == snapshot
 
 
@@ -66,8 +69,8 @@ def test_other_files_in_the_same_table_are_kept(catalog: Catalog, tmp_path: Path
     second = tmp_path / "b.ndjson"
     first.write_text('{"resourceType":"Patient","id":"a1"}\n{"resourceType":"Patient","id":"a2"}\n')
     second.write_text('{"resourceType":"Patient","id":"b1"}\n')
-    load_fhir_ndjson(catalog, [first], "run-1")
-    load_fhir_ndjson(catalog, [second], "run-1")
+    load_fhir(catalog, [first], "run-1")
+    load_fhir(catalog, [second], "run-1")
     assert _rows(catalog, "bronze.fhir_patient") == 3
 
 
@@ -78,8 +81,8 @@ def test_mixed_types_in_one_file_go_to_their_own_tables(catalog: Catalog, tmp_pa
         "\n"
         '{"resourceType":"MedicationRequest","id":"m1","subject":{"reference":"Patient/p1"}}\n'
     )
-    results = load_fhir_ndjson(catalog, [path], "run-1")
-    assert {r.table: r.rows for r in results} == {
+    report = load_fhir(catalog, [path], "run-1")
+    assert {r.table: r.rows for r in report.tables} == {
         "bronze.fhir_medication_request": 1,
         "bronze.fhir_patient": 1,
     }
@@ -89,24 +92,40 @@ def test_mixed_types_in_one_file_go_to_their_own_tables(catalog: Catalog, tmp_pa
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("content", "reason"),
     [
-        (b'{"resourceType":"Patient","id":"ok"}\n{not json\n', ":2: not a JSON object"),
-        (b'{"resourceType":"Patient"}\n', ":1: not a FHIR resource"),
-        (b'{"resourceType":"Patient","id":"x","name":"\xff"}\n', "not UTF-8"),
+        (b'{"resourceType":"Patient","id":"ok"}\n{not json\n', "not JSON"),
+        (b'{"resourceType":"Patient","id":"ok"}\n{"resourceType":"Patient"}\n', "no id"),
+        (
+            b'{"resourceType":"Patient","id":"ok"}\n{"resourceType":"Patient","id":"x","name":"\xff"}\n',
+            "not UTF-8",
+        ),
     ],
 )
-def test_bad_input_fails_without_touching_the_table(
-    catalog: Catalog, tmp_path: Path, content: bytes, message: str
+def test_bad_line_is_quarantined_and_the_rest_loads(
+    catalog: Catalog, tmp_path: Path, content: bytes, reason: str
 ) -> None:
-    good = tmp_path / "good.ndjson"
-    good.write_text('{"resourceType":"Patient","id":"keep"}\n')
-    load_fhir_ndjson(catalog, [good], "run-1")
-    before = catalog.load_table("bronze.fhir_patient").current_snapshot().snapshot_id
     bad = tmp_path / "bad.ndjson"
     bad.write_bytes(content)
-    with pytest.raises(SourceFileError, match=message):
-        load_fhir_ndjson(catalog, [bad], "run-2")
+    report = load_fhir(catalog, [bad], "run-1")
+    assert _rows(catalog, "bronze.fhir_patient") == 1
+    quarantined = catalog.load_table("bronze.quarantine").scan().to_arrow().to_pylist()
+    assert len(quarantined) == 1
+    assert reason in quarantined[0]["reason"]
+    assert quarantined[0]["source_line"] == 2
+    assert quarantined[0]["source_file"] == str(bad.resolve())
+    assert report.files[0].records == 2 == report.files[0].loaded + report.files[0].quarantined
+
+
+def test_failing_table_write_touches_no_table(catalog: Catalog, generated: Path) -> None:
+    load_generated(catalog, generated, "run-1")
+    before = catalog.load_table("bronze.fhir_patient").current_snapshot().snapshot_id
+    generate(GeneratorConfig(patients=40, seed=3), generated)
+    person = pq.read_table(generated / "omop" / "person.parquet").drop(["race_concept_id"])
+    pq.write_table(person, generated / "omop" / "person.parquet")
+    with pytest.raises(SourceFileError, match="missing OMOP column"):
+        load_generated(catalog, generated, "run-2")
+    # The FHIR file was fine, but no table commits before every table's data is written.
     assert catalog.load_table("bronze.fhir_patient").current_snapshot().snapshot_id == before
 
 

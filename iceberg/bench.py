@@ -1,0 +1,117 @@
+"""`just bench-bronze`: seconds and peak memory of loading bronze and mirroring it into DuckDB.
+
+For each size N it writes N synthetic FHIR Patient resources as Bulk Data NDJSON (shaped like
+real exports: identifiers, names, an address, an extension, meta.lastUpdated), then times, each
+in a fresh process so its peak RSS is its own:
+- ingest: `load_fhir` of the NDJSON into a fresh local catalog;
+- mirror, full: the dbt plugin's step, copying bronze into an empty DuckDB file;
+- mirror, no change: the same again with no new snapshot (what a re-run of `dbt build` pays);
+- ingest, unchanged: the same file again under a new run (skipped by content hash).
+
+python -m iceberg.bench 10000 1000000
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from iceberg.catalog import load_catalog
+
+STEPS = ("ingest", "mirror-full", "mirror-no-change", "ingest-unchanged")
+
+
+def write_patients(path: Path, count: int) -> None:
+    """`count` Patient resources, one per line, deterministic."""
+    states = ("MA", "NJ", "CA", "TX", "WA")
+    with path.open("w", encoding="utf-8") as out:
+        for n in range(count):
+            patient = {
+                "resourceType": "Patient",
+                "id": f"p{n:08d}",
+                "meta": {"lastUpdated": "2025-01-01T00:00:00Z"},
+                "extension": [
+                    {
+                        "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+                        "valueCode": "F" if n % 2 else "M",
+                    }
+                ],
+                "identifier": [{"system": "urn:oid:2.16.840.1.113883.4.1", "value": f"{n:09d}"}],
+                "name": [{"family": f"Family{n % 997}", "given": [f"Given{n % 331}"]}],
+                "gender": "female" if n % 2 else "male",
+                "birthDate": f"{1930 + n % 90}-{1 + n % 12:02d}-{1 + n % 28:02d}",
+                "address": [{"city": f"City{n % 101}", "state": states[n % 5]}],
+            }
+            out.write(json.dumps(patient, separators=(",", ":")) + "\n")
+
+
+def run_step(step: str, folder: Path) -> dict[str, float]:
+    """One step in this process; returns seconds, peak RSS (MiB) and rows."""
+    started = time.perf_counter()
+    rows = 0
+    if step.startswith("ingest"):
+        from iceberg.loaders import load_fhir
+
+        catalog = load_catalog("local", create=True)
+        report = load_fhir(catalog, [folder / "Patient.ndjson"], f"bench-{step}")
+        rows = sum(table.rows for table in report.tables)
+    else:
+        from iceberg.duckdb_mirror import mirror_namespace
+
+        with duckdb.connect(str(folder / "lakehouse.duckdb")) as conn:
+            mirrored = mirror_namespace(load_catalog("local"), conn)
+            rows = sum(m.rows for m in mirrored if m.copied)
+    seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": round(seconds, 2), "peak_rss_mib": round(peak_mib), "rows": rows}
+
+
+def bench(count: int) -> list[tuple[str, dict[str, float]]]:
+    """Every step at one size, each in a fresh interpreter, in a scratch warehouse."""
+    with tempfile.TemporaryDirectory(prefix="healthlake-bench-") as scratch:
+        folder = Path(scratch)
+        write_patients(folder / "Patient.ndjson", count)
+        results = []
+        for step in STEPS:
+            done = subprocess.run(
+                [sys.executable, "-m", "iceberg.bench", "--step", step, str(folder)],
+                env={**_env(), "HEALTHLAKE_WAREHOUSE": str(folder)},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results.append((step, json.loads(done.stdout.strip().splitlines()[-1])))
+        return results
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def main(argv: list[str]) -> int:
+    """Run the benchmark for the sizes given (default 10,000 and 1,000,000 patients)."""
+    if argv[:1] == ["--step"]:
+        print(json.dumps(run_step(argv[1], Path(argv[2]))))
+        return 0
+    sizes = [int(arg) for arg in argv] or [10_000, 1_000_000]
+    print(f"{'patients':>10}  {'step':<17}  {'seconds':>8}  {'peak RSS MiB':>12}  {'rows':>10}")
+    for count in sizes:
+        for step, result in bench(count):
+            print(
+                f"{count:>10,}  {step:<17}  {result['seconds']:>8.2f}  "
+                f"{result['peak_rss_mib']:>12,.0f}  {int(result['rows']):>10,}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

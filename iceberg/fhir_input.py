@@ -1,0 +1,254 @@
+"""Reading real FHIR R4 input: Bulk Data NDJSON and JSON documents (Bundles or single resources).
+
+Every record read is either a resource to load or a quarantined record with its reason; nothing
+is dropped. A record is one non-blank NDJSON line, one `Bundle.entry`, or one whole document that
+is a single resource (or that could not be read as JSON at all). The loader checks, per file,
+that records in = resources loaded + records quarantined.
+
+Resources are kept as they are: extensions, contained resources, `urn:uuid:` references and
+choice types (`value[x]`, `effective[x]`) all stay in the raw JSON; only the few columns every
+reader needs are lifted out (see `iceberg.tables`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from iceberg.exceptions import SourceFileError
+
+NDJSON_SUFFIXES = (".ndjson", ".jsonl")
+DOCUMENT_SUFFIXES = (".json",)
+# A longer NDJSON line is quarantined (its first bytes kept) instead of held in memory whole.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+# A JSON document (a Bundle) is parsed whole; beyond this, split it into NDJSON first.
+MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
+# How much of a record too large to load is kept in the quarantine.
+QUARANTINE_PREVIEW_BYTES = 64 * 1024
+
+# FHIR resource type names are upper camel case letters (R4: `MedicationRequest`).
+_RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
+
+
+@dataclass(frozen=True)
+class FhirRecord:
+    """One record of an input file: a resource to load, or a record to quarantine and why."""
+
+    line: int
+    raw_text: str
+    resource: dict[str, Any] | None
+    reason: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+
+
+@dataclass
+class FileReading:
+    """What reading one file found: records in, and blank lines (counted, not records)."""
+
+    records: int = 0
+    blank_lines: int = 0
+    bundle_entries: int | None = None
+
+
+def find_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The FHIR input files under `paths` (files or folders, searched recursively), sorted.
+
+    Returns:
+        (inputs, ignored): files to read, and files in the folders that are not FHIR input
+        (any suffix other than .ndjson, .jsonl or .json; hidden files are not listed).
+
+    Raises:
+        SourceFileError: a path does not exist, or a file named explicitly is not FHIR input.
+    """
+    inputs: set[Path] = set()
+    ignored: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for found in path.rglob("*"):
+                if not found.is_file() or any(p.startswith(".") for p in found.parts[-1:]):
+                    continue
+                (inputs if _is_input(found) else ignored).add(found.resolve())
+        elif path.is_file():
+            if not _is_input(path):
+                raise SourceFileError(
+                    f"{path}: not FHIR input (expected .ndjson, .jsonl or .json); rename it or "
+                    "pass its folder"
+                )
+            inputs.add(path.resolve())
+        else:
+            raise SourceFileError(f"{path}: no such file or folder; check the path")
+    return sorted(inputs), sorted(ignored)
+
+
+def _is_input(path: Path) -> bool:
+    return path.suffix.lower() in (*NDJSON_SUFFIXES, *DOCUMENT_SUFFIXES)
+
+
+def read_records(
+    path: Path, reading: FileReading, *, max_record_bytes: int = MAX_RECORD_BYTES
+) -> Iterator[FhirRecord]:
+    """Every record of `path`, counting them (and blank lines) into `reading`."""
+    if path.suffix.lower() in NDJSON_SUFFIXES:
+        records = _ndjson_records(path, reading, max_record_bytes)
+    else:
+        records = _document_records(path, reading)
+    for record in records:
+        reading.records += 1
+        yield record
+
+
+def _ndjson_records(path: Path, reading: FileReading, max_bytes: int) -> Iterator[FhirRecord]:
+    with path.open("rb") as handle:
+        number = 0
+        while True:
+            # Bounded read: a "line" of gigabytes (a binary file, a missing newline) must not
+            # be held in memory whole.
+            raw = handle.readline(max_bytes + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > max_bytes and not raw.endswith(b"\n"):
+                size = len(raw) + _skip_rest_of_line(handle)
+                yield FhirRecord(
+                    number,
+                    _as_text(raw[:QUARANTINE_PREVIEW_BYTES]),
+                    None,
+                    f"line of {size:,} bytes is over the {max_bytes:,}-byte limit "
+                    f"(first {QUARANTINE_PREVIEW_BYTES:,} bytes kept)",
+                )
+                continue
+            if not raw.strip():
+                reading.blank_lines += 1
+                continue
+            yield _record_from_bytes(number, raw.strip())
+
+
+def _skip_rest_of_line(handle: Any) -> int:
+    skipped = 0
+    while True:
+        chunk: bytes = handle.readline(1 << 20)
+        skipped += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return skipped
+
+
+def _document_records(path: Path, reading: FileReading) -> Iterator[FhirRecord]:
+    size = path.stat().st_size
+    if size > MAX_DOCUMENT_BYTES:
+        with path.open("rb") as handle:
+            preview = handle.read(QUARANTINE_PREVIEW_BYTES)
+        yield FhirRecord(
+            1,
+            _as_text(preview),
+            None,
+            f"JSON document of {size:,} bytes is over the {MAX_DOCUMENT_BYTES:,}-byte limit; "
+            "split it into NDJSON (one resource per line)",
+        )
+        return
+    data = path.read_bytes().strip()
+    if not data:
+        return
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    parsed = _parse(data)
+    if isinstance(parsed, str):
+        yield FhirRecord(1, _as_text(data), None, parsed)
+        return
+    if not (isinstance(parsed, dict) and parsed.get("resourceType") == "Bundle"):
+        yield _record_from_value(1, data.decode("utf-8"), parsed)
+        return
+    entries = parsed.get("entry", [])
+    if not isinstance(entries, list):
+        yield FhirRecord(1, data.decode("utf-8"), None, "Bundle.entry is not a list")
+        return
+    reading.bundle_entries = len(entries)
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
+            request = entry.get("request") if isinstance(entry, dict) else None
+            detail = ""
+            if isinstance(request, dict) and request.get("method"):
+                detail = f" (request {request.get('method')} {request.get('url', '')})".rstrip()
+            yield FhirRecord(
+                index, _dumps(entry), None, f"Bundle entry {index} has no resource{detail}"
+            )
+            continue
+        resource = entry["resource"]
+        yield _record_from_value(index, _dumps(resource), resource)
+
+
+def _parse(data: bytes) -> Any:
+    """The parsed JSON value, or a reason (str) why the bytes are not JSON."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            return f"not UTF-8 text (byte 0x{data[bad.start]:02x} at offset {bad.start})"
+        try:
+            # orjson refuses a few things the JSON grammar allows (integers beyond 64 bits).
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return f"not JSON ({error.msg.split(':')[0]})"
+
+
+def _record_from_bytes(number: int, raw: bytes) -> FhirRecord:
+    parsed = _parse(raw)
+    if isinstance(parsed, str):
+        return FhirRecord(number, _as_text(raw), None, parsed)
+    return _record_from_value(number, raw.decode("utf-8"), parsed)
+
+
+def _record_from_value(number: int, text: str, value: Any) -> FhirRecord:
+    if not isinstance(value, dict):
+        return FhirRecord(number, text, None, f"not a JSON object (a {type(value).__name__})")
+    resource_type = value.get("resourceType")
+    resource_id = value.get("id")
+    shown_type = resource_type if isinstance(resource_type, str) else None
+    shown_id = resource_id if isinstance(resource_id, str) else None
+    if not resource_type:
+        reason = "resource has no resourceType"
+    elif not isinstance(resource_type, str) or not _RESOURCE_TYPE.match(resource_type):
+        reason = f"resourceType {resource_type!r} is not a FHIR resource type name"
+        shown_type = None
+    elif resource_id is None or resource_id == "":
+        reason = "resource has no id"
+    elif not isinstance(resource_id, str):
+        reason = f"id {resource_id!r} is not a string"
+    else:
+        return FhirRecord(number, text, value, None, resource_type, resource_id)
+    return FhirRecord(number, text, None, reason, shown_type, shown_id)
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value).decode("utf-8")
+
+
+def _as_text(raw: bytes) -> str:
+    """Bytes as text for the quarantine: bytes that are not UTF-8 become visible escapes."""
+    return raw.decode("utf-8", errors="backslashreplace").strip()
+
+
+def patient_reference(resource: dict[str, Any]) -> str | None:
+    """What the resource says its patient is: `Patient/<id>` for a Patient, else the reference
+    of `subject`, `patient` or `beneficiary`, verbatim (`Patient/1`, `urn:uuid:...`, `#p1`)."""
+    if resource.get("resourceType") == "Patient":
+        return f"Patient/{resource.get('id')}"
+    for key in ("subject", "patient", "beneficiary"):
+        value = resource.get(key)
+        if isinstance(value, dict) and isinstance(value.get("reference"), str):
+            return str(value["reference"])
+    return None
+
+
+def last_updated(resource: dict[str, Any]) -> str | None:
+    """`meta.lastUpdated` as written (an instant string), if present."""
+    meta = resource.get("meta")
+    value = meta.get("lastUpdated") if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else None
