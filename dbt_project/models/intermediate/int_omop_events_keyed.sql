@@ -1,5 +1,6 @@
 -- Clinical events with their OMOP ids: the event's own id in its target table, its person and
--- its visit. Events whose patient is not in the data cannot enter the CDM (person_id is
+-- its visit (only a visit that made it into omop.visit_occurrence: an encounter of another,
+-- unplaceable patient or one the export lacks leaves visit_occurrence_id null). Events whose patient is not in the data cannot enter the CDM (person_id is
 -- required); ops.fhir_omop_reconciliation counts them.
 with
 
@@ -21,12 +22,18 @@ id_map as (
 
 ),
 
+visits as (
+
+    select * from {{ ref('visit_occurrence') }}
+
+),
+
 final as (
 
     select
         event_ids.omop_id as event_id,
         person_ids.person_id,
-        visits.omop_id as visit_occurrence_id,
+        visits.visit_occurrence_id,
         events.*
     from events
     inner join id_map as event_ids
@@ -35,10 +42,14 @@ final as (
             and events.event_key = event_ids.source_key
     left join person_ids
         on events.patient_id = person_ids.patient_id
-    left join id_map as visits
+    left join id_map as visit_ids
         on
-            visits.omop_table = 'visit_occurrence'
-            and 'Encounter/' || events.encounter_id = visits.source_key
+            visit_ids.omop_table = 'visit_occurrence'
+            and 'Encounter/' || events.encounter_id = visit_ids.source_key
+    left join visits
+        on
+            visit_ids.omop_id = visits.visit_occurrence_id
+            and person_ids.person_id = visits.person_id
 
 )
 

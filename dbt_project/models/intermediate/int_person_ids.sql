@@ -1,6 +1,4 @@
--- The OMOP person_id of every Patient that can be an OMOP person. OMOP requires a year of
--- birth, so a Patient without one is left out here, and with it everything that refers to it;
--- ops.fhir_omop_reconciliation counts such records instead of losing them silently.
+-- The OMOP person_id of every FHIR Patient: one person per Patient.
 with
 
 patients as (
@@ -25,7 +23,6 @@ final as (
         on
             id_map.omop_table = 'person'
             and 'Patient/' || patients.patient_id = id_map.source_key
-    where try_cast(substr(patients.birth_date_source_value, 1, 4) as integer) is not null
 
 )
 

@@ -1,9 +1,45 @@
 -- OMOP CDM v5.4 PERSON, built from FHIR Patient: one row per patient.
+-- OMOP requires a year of birth. A Patient without a birthDate is still a person (dropping it
+-- would drop its whole record): its year of birth is the year of its earliest recorded event,
+-- else of its meta.lastUpdated, else of its load, so no event precedes birth.
+-- ops.fhir_omop_reconciliation counts these imputed years (rows_with_imputed_date, Patient).
 with
 
 patients as (
 
     select * from {{ ref('stg_fhir__patients') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_fhir_clinical_events') }}
+
+),
+
+encounters as (
+
+    select * from {{ ref('stg_fhir__encounters') }}
+
+),
+
+earliest_records as (
+
+    select
+        patient_id,
+        min(record_date) as earliest_record_date
+    from (
+        select
+            patient_id,
+            start_date as record_date
+        from events
+        union all
+        select
+            patient_id,
+            period_start_date as record_date
+        from encounters
+    ) as records
+    group by patient_id
 
 ),
 
@@ -31,7 +67,18 @@ final as (
         person_ids.person_id,
         coalesce(gender.target_concept_id, 0) as gender_concept_id,
         -- Partial FHIR birth dates (YYYY, YYYY-MM) still give the year and month.
-        cast(substr(patients.birth_date_source_value, 1, 4) as integer) as year_of_birth,
+        cast(
+            coalesce(
+                try_cast(substr(patients.birth_date_source_value, 1, 4) as integer),
+                extract(
+                    year from coalesce(
+                        earliest_records.earliest_record_date,
+                        patients.last_updated_date,
+                        cast(patients.bronze_loaded_at as date)
+                    )
+                )
+            ) as integer
+        ) as year_of_birth,
         try_cast(substr(patients.birth_date_source_value, 6, 2) as integer) as month_of_birth,
         try_cast(substr(patients.birth_date_source_value, 9, 2) as integer) as day_of_birth,
         cast(patients.birth_date as {{ timestamp_type() }}) as birth_datetime,
@@ -50,6 +97,8 @@ final as (
     from patients
     inner join person_ids
         on patients.patient_id = person_ids.patient_id
+    left join earliest_records
+        on patients.patient_id = earliest_records.patient_id
     left join id_map as locations
         on
             locations.omop_table = 'location'

@@ -1,9 +1,37 @@
 -- OMOP CDM v5.4 VISIT_OCCURRENCE, one row per FHIR Encounter of a known patient.
+-- An Encounter without a period (common in hand-written examples) starts on the earliest event
+-- recorded in it, else on its meta.lastUpdated, else on its load date; ops counts those.
+{% set visit_start -%}
+    coalesce(
+        encounters.period_start_date,
+        earliest_events.earliest_event_date,
+        encounters.last_updated_date,
+        cast(encounters.bronze_loaded_at as date)
+    )
+{%- endset %}
+
 with
 
 encounters as (
 
     select * from {{ ref('stg_fhir__encounters') }}
+
+),
+
+events as (
+
+    select * from {{ ref('int_fhir_clinical_events') }}
+
+),
+
+earliest_events as (
+
+    select
+        encounter_id,
+        min(start_date) as earliest_event_date
+    from events
+    where not is_start_date_imputed and encounter_id is not null
+    group by encounter_id
 
 ),
 
@@ -31,12 +59,11 @@ final as (
         visits.omop_id as visit_occurrence_id,
         person_ids.person_id,
         coalesce(visit_classes.visit_concept_id, 0) as visit_concept_id,
-        coalesce(encounters.period_start_date, encounters.last_updated_date) as visit_start_date,
+        {{ visit_start }} as visit_start_date,
         encounters.period_start_at as visit_start_datetime,
         -- An encounter without an end (still open, or recorded as a point) ends the day it began.
-        coalesce(
-            encounters.period_end_date, encounters.period_start_date, encounters.last_updated_date
-        ) as visit_end_date,
+        greatest(coalesce(encounters.period_end_date, {{ visit_start }}), {{ visit_start }})
+            as visit_end_date,
         encounters.period_end_at as visit_end_datetime,
         32817 as visit_type_concept_id,
         providers.omop_id as provider_id,
@@ -63,13 +90,14 @@ final as (
         on
             care_sites.omop_table = 'care_site'
             and 'Organization/' || encounters.service_provider_id = care_sites.source_key
+    left join earliest_events
+        on encounters.encounter_id = earliest_events.encounter_id
     left join visit_classes
         on
             encounters.class_code = visit_classes.class_code
             and coalesce(
                 encounters.class_system, visit_classes.class_system
             ) = visit_classes.class_system
-    where coalesce(encounters.period_start_date, encounters.last_updated_date) is not null
 
 )
 

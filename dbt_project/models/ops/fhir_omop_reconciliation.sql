@@ -1,7 +1,8 @@
 -- Is every FHIR resource accounted for in the OMOP CDM? One row per resource type: resources in
 -- silver, resources found in an OMOP table (traced back through the id map), resources that
--- could not enter the CDM and why, and the rows per OMOP table. is_reconciled holds when every
--- resource is either in the CDM or counted with its reason.
+-- could not enter the CDM because the patient they refer to is not in the data, the rows per
+-- OMOP table, rows with an unmapped code and rows with an imputed date. is_reconciled holds when
+-- every resource is either in the CDM or counted with that reason.
 with
 
 id_map as (
@@ -83,6 +84,23 @@ person_ids as (
 
 ),
 
+-- Persons and visits whose required date had to be imputed (no birthDate, no period).
+imputed_anchors as (
+
+    select
+        'Patient' as resource_type,
+        count(*) as imputed_rows
+    from {{ ref('stg_fhir__patients') }}
+    where try_cast(substr(birth_date_source_value, 1, 4) as integer) is null
+    union all
+    select
+        'Encounter' as resource_type,
+        count(*) as imputed_rows
+    from {{ ref('stg_fhir__encounters') }}
+    where period_start_date is null
+
+),
+
 accounted as (
 
     select
@@ -150,12 +168,15 @@ final as (
             coalesce(rows_out.{{ table }}_rows, 0) as {{ table }}_rows,
         {% endfor %}
         coalesce(rows_out.rows_with_unmapped_code, 0) as rows_with_unmapped_code,
-        coalesce(rows_out.rows_with_imputed_date, 0) as rows_with_imputed_date,
+        coalesce(rows_out.rows_with_imputed_date, 0)
+        + coalesce(imputed_anchors.imputed_rows, 0) as rows_with_imputed_date,
         per_type.resources_lost = 0 as is_reconciled,
         {{ lineage_columns() }}
     from per_type
     left join rows_out
         on per_type.resource_type = rows_out.resource_type
+    left join imputed_anchors
+        on per_type.resource_type = imputed_anchors.resource_type
 
 )
 
