@@ -1,7 +1,7 @@
 -- Clinical events with their OMOP ids: the event's own id in its target table, its person and
--- its visit (only a visit that made it into omop.visit_occurrence: an encounter of another,
--- unplaceable patient or one the export lacks leaves visit_occurrence_id null). Events whose patient is not in the data cannot enter the CDM (person_id is
--- required); ops.fhir_omop_reconciliation counts them.
+-- its visit. The visit is one that made it into omop.visit_occurrence for the same person: an
+-- encounter the export lacks leaves visit_occurrence_id null. Events whose patient is not in
+-- the data cannot enter the CDM (person_id is required); ops.fhir_omop_reconciliation counts them.
 with
 
 events as (
