@@ -80,6 +80,11 @@ build target="duckdb":
     fi
     echo "dbt build --target {{ target }}: all models built and all tests passed"
 
+# Prove Athena parity offline: every model compiles and parses for Athena and returns DuckDB's rows
+[no-exit-message]
+parity *args="":
+    python scripts/parity.py {{ args }}
+
 # Run the full test suite (lint, then pytest)
 test *args="":
     just lint

@@ -58,8 +58,8 @@
         max(end_date) as era_end_date,
         count(*) as occurrence_count,
         greatest(
-            {{ dbt.datediff('min(start_date)', 'max(end_date)', 'day') }}
-            - sum({{ dbt.datediff('start_date', 'end_date', 'day') }}),
+            {{ days_between('min(start_date)', 'max(end_date)') }}
+            - sum({{ days_between('start_date', 'end_date') }}),
             0
         ) as gap_days
     from numbered

@@ -53,7 +53,7 @@ final as (
         diabetics.first_diabetes_date,
         last_tests.last_hba1c_date,
         last_tests.last_hba1c_percent,
-        {{ dbt.datediff('last_tests.last_hba1c_date', as_of_date(), 'day') }}
+        {{ days_between('last_tests.last_hba1c_date', as_of_date()) }}
             as days_since_last_hba1c,
         coalesce(
             last_tests.last_hba1c_date

@@ -1,0 +1,316 @@
+"""Athena parity, proven as far as it can be without AWS: `just parity`.
+
+For every dbt model it checks, and prints as one table:
+1. compile: the model compiles for `--target athena` (dbt-athena against a moto server on
+   127.0.0.1 standing in for Glue, S3 and STS);
+2. parse: the compiled Athena SQL parses with sqlglot's Athena (Trino) dialect, which catches
+   `::` casts, DuckDB-only functions and unquoted reserved words (every compiled data test is
+   parsed too);
+3. equal: the Athena SQL, transpiled to DuckDB by sqlglot and run on the same inputs as the
+   native DuckDB build, returns the same rows (order-insensitive; floats compared to 1e-6;
+   columns that record when or by which invocation a row was built are left out).
+
+Models where sqlglot's own transpiler is wrong are listed in scripts/parity_known_gaps.yml with
+the reason and reported as such, never hidden. Exit status 1 on any other failure.
+Athena itself never runs here: docs/parity.md says what this does and does not prove.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlglot
+import yaml
+from sqlglot import exp
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT = REPO_ROOT / "dbt_project"
+KNOWN_GAPS_FILE = Path(__file__).with_name("parity_known_gaps.yml")
+FIXTURE_FHIR = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like"
+# Columns that say when, by which dbt invocation or on which engine a row was built: they
+# differ between any two builds by design, so they are left out of the comparison.
+VOLATILE_COLUMNS = {
+    "transformed_at",
+    "dbt_invocation_id",
+    "target_name",
+    # cdm_source: "run <pipeline run id>, dbt invocation <id>"
+    "cdm_etl_reference",
+}
+FLOAT_DIGITS = 6
+
+
+@dataclass
+class ModelParity:
+    """The parity verdict for one model."""
+
+    name: str
+    relation: str
+    compiled: bool = False
+    parsed: bool = False
+    athena_rows: int | None = None
+    duckdb_rows: int | None = None
+    equal: bool | None = None
+    note: str = ""
+    known_gap: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        if self.known_gap is not None:
+            return self.compiled and self.parsed
+        return self.compiled and self.parsed and bool(self.equal)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server (S3, Glue, STS, Athena) on 127.0.0.1, stopped on exit."""
+    from moto.server import ThreadedMotoServer
+
+    # moto's web server logs every request; the parity table is what the user wants to read.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> None:
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        raise SystemExit(f"error: {' '.join(args)} failed (exit {result.returncode}); see above")
+
+
+def build_native(workdir: Path, patients: int) -> tuple[Path, dict[str, str]]:
+    """Build the DuckDB lakehouse on the parity inputs: a generated population plus a small
+    real-world-shaped FHIR export (so every model has rows)."""
+    warehouse = workdir / "warehouse"
+    env = {
+        **os.environ,
+        "HEALTHLAKE_WAREHOUSE": str(warehouse),
+        "DBT_TARGET_PATH": str(workdir / "duckdb_target"),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+        "PIPELINE_RUN_ID": "parity",
+        "DBT_PROFILES_DIR": str(REPO_ROOT / "profiles"),
+    }
+    python = sys.executable
+    generated = warehouse / "generated"
+    _run([python, "-m", "generators", "generate", str(patients), "7", "--out", str(generated)], env)
+    _run([python, "-m", "iceberg", "load", "--from", str(generated)], env)
+    _run([python, "-m", "iceberg", "ingest-fhir", str(FIXTURE_FHIR)], env)
+    _run(["dbt", "build", "--target", "duckdb", "--quiet"], env, cwd=DBT_PROJECT)
+    return warehouse / "lakehouse.duckdb", env
+
+
+def compile_athena(workdir: Path, endpoint: str) -> dict[str, Any]:
+    """`dbt compile --target athena` against the moto endpoint; returns the manifest."""
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "parity",
+        "AWS_SECRET_ACCESS_KEY": "parity",
+        "AWS_SESSION_TOKEN": "parity",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "HEALTHLAKE_ATHENA_S3_STAGING_DIR": "s3://healthlake-parity-results/athena/",
+        "HEALTHLAKE_ATHENA_S3_DATA_DIR": "s3://healthlake-parity-lake/dbt/",
+        "DBT_TARGET_PATH": str(workdir / "athena_target"),
+        "DBT_LOG_PATH": str(workdir / "logs"),
+        "PIPELINE_RUN_ID": "parity",
+        "DBT_PROFILES_DIR": str(REPO_ROOT / "profiles"),
+    }
+    _run(["dbt", "compile", "--target", "athena", "--quiet"], env, cwd=DBT_PROJECT)
+    manifest: dict[str, Any] = json.loads(
+        (workdir / "athena_target" / "manifest.json").read_text(encoding="utf-8")
+    )
+    return manifest
+
+
+def athena_to_duckdb(sql: str) -> str:
+    """Transpile compiled Athena SQL to DuckDB, pointing `awsdatacatalog.<schema>.<table>` at the
+    same schema and table in the DuckDB lakehouse."""
+    tree = sqlglot.parse_one(sql, read="athena")
+    for table in tree.find_all(exp.Table):
+        if table.catalog == "awsdatacatalog":
+            table.set("catalog", None)
+    return tree.sql(dialect="duckdb")
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    rows = conn.execute(f"describe {relation}").fetchall()
+    return [(str(row[0]), str(row[1])) for row in rows]
+
+
+def _normalized(column: str, column_type: str) -> str:
+    quoted = '"' + column.replace('"', '""') + '"'
+    if column_type in {"DOUBLE", "FLOAT", "REAL"} or column_type.startswith("DECIMAL"):
+        return f"round(cast({quoted} as double), {FLOAT_DIGITS}) as {quoted}"
+    return quoted
+
+
+def compare(conn: duckdb.DuckDBPyConnection, relation: str, transpiled: str) -> tuple[int, int, int]:
+    """(rows from the transpiled Athena SQL, rows in the native table, rows in one but not the
+    other, as a multiset), on the columns both builds are expected to agree on."""
+    columns = [
+        (name, kind) for name, kind in _columns(conn, relation) if name not in VOLATILE_COLUMNS
+    ]
+    select = ", ".join(_normalized(name, kind) for name, kind in columns)
+    athena_rows = conn.execute(f"select count(*) from ({transpiled}) as athena").fetchall()[0][0]
+    native_rows = conn.execute(f"select count(*) from {relation}").fetchall()[0][0]
+    differing = conn.execute(
+        f"""
+        with
+        athena as (select {select} from ({transpiled}) as transpiled),
+        native as (select {select} from {relation})
+        select count(*) from (
+            (select * from athena except all select * from native)
+            union all
+            (select * from native except all select * from athena)
+        ) as differences
+        """
+    ).fetchall()[0][0]
+    return athena_rows, native_rows, differing
+
+
+def known_gaps() -> dict[str, str]:
+    """Models whose Athena SQL sqlglot cannot transpile faithfully, with the reason."""
+    if not KNOWN_GAPS_FILE.exists():
+        return {}
+    entries = yaml.safe_load(KNOWN_GAPS_FILE.read_text(encoding="utf-8")) or {}
+    return {str(name): str(reason) for name, reason in entries.items()}
+
+
+def check(lakehouse: Path, manifest: dict[str, Any]) -> tuple[list[ModelParity], list[str]]:
+    """The per-model verdicts, and the data tests whose Athena SQL does not parse."""
+    gaps = known_gaps()
+    verdicts = []
+    unparsed_tests = []
+    with duckdb.connect(str(lakehouse), read_only=True) as conn:
+        for node in sorted(manifest["nodes"].values(), key=lambda n: n["unique_id"]):
+            if node["package_name"] != "healthlake":
+                continue
+            sql = node.get("compiled_code")
+            if node["resource_type"] == "test":
+                try:
+                    sqlglot.parse(sql or "", read="athena", error_level=sqlglot.ErrorLevel.RAISE)
+                except sqlglot.errors.SqlglotError as error:
+                    unparsed_tests.append(f"{node['name']}: {str(error).splitlines()[0]}")
+                continue
+            if node["resource_type"] != "model":
+                continue
+            relation = f'"{node["schema"]}"."{node["alias"]}"'
+            verdict = ModelParity(node["name"], f"{node['schema']}.{node['alias']}")
+            verdict.known_gap = gaps.get(node["name"])
+            verdicts.append(verdict)
+            if not sql:
+                verdict.note = "did not compile for athena"
+                continue
+            verdict.compiled = True
+            try:
+                sqlglot.parse(sql, read="athena", error_level=sqlglot.ErrorLevel.RAISE)
+                verdict.parsed = True
+                transpiled = athena_to_duckdb(sql)
+                athena_rows, duckdb_rows, differing = compare(conn, relation, transpiled)
+            except sqlglot.errors.SqlglotError as error:
+                verdict.note = f"sqlglot: {str(error).splitlines()[0][:120]}"
+                continue
+            except duckdb.Error as error:
+                verdict.note = f"transpiled SQL fails on DuckDB: {str(error).splitlines()[0][:120]}"
+                continue
+            verdict.athena_rows, verdict.duckdb_rows = athena_rows, duckdb_rows
+            verdict.equal = differing == 0
+            if differing:
+                verdict.note = f"{differing} rows differ"
+    return verdicts, unparsed_tests
+
+
+def _mark(value: bool | None) -> str:
+    return {True: "yes", False: "NO", None: "-"}[value]
+
+
+def report(verdicts: list[ModelParity], unparsed_tests: list[str], tests_parsed: int) -> str:
+    """The per-model table and the totals."""
+    width = max(len(v.relation) for v in verdicts)
+    lines = [
+        f"{'model':<{width}}  compiles  parses  athena rows  duckdb rows  equal  note",
+        "-" * (width + 60),
+    ]
+    for v in verdicts:
+        note = f"known gap: {v.known_gap}" if v.known_gap and not v.equal else v.note
+        lines.append(
+            f"{v.relation:<{width}}  {_mark(v.compiled):>8}  {_mark(v.parsed):>6}  "
+            f"{'-' if v.athena_rows is None else v.athena_rows:>11}  "
+            f"{'-' if v.duckdb_rows is None else v.duckdb_rows:>11}  {_mark(v.equal):>5}  {note}"
+        )
+    equal = sum(1 for v in verdicts if v.equal)
+    lines.append("-" * (width + 60))
+    lines.append(
+        f"{len(verdicts)} models: {sum(v.compiled for v in verdicts)} compile, "
+        f"{sum(v.parsed for v in verdicts)} parse, {equal} equal to DuckDB "
+        f"({100 * equal // max(len(verdicts), 1)}%), "
+        f"{sum(1 for v in verdicts if v.known_gap and not v.equal)} known gaps"
+    )
+    lines.append(f"{tests_parsed} data tests: {tests_parsed - len(unparsed_tests)} parse")
+    lines += [f"  test does not parse: {line}" for line in unparsed_tests]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the parity check; return the exit status."""
+    parser = argparse.ArgumentParser(prog="just parity", description=__doc__)
+    parser.add_argument("--patients", type=int, default=300, help="generated population size")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the builds here")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="healthlake-parity-") as scratch:
+        workdir = args.workdir or Path(scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
+        print("parity: building the DuckDB lakehouse ...", file=sys.stderr)
+        lakehouse, _ = build_native(workdir, args.patients)
+        print("parity: compiling for athena against moto ...", file=sys.stderr)
+        with moto_server() as endpoint:
+            manifest = compile_athena(workdir, endpoint)
+        verdicts, unparsed_tests = check(lakehouse, manifest)
+    tests_parsed = sum(
+        1
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test" and node["package_name"] == "healthlake"
+    )
+    print(report(verdicts, unparsed_tests, tests_parsed))
+    print(f"parity checked in {time.perf_counter() - started:.0f} s")
+    failed = [v.name for v in verdicts if not v.passed]
+    stale = [v.name for v in verdicts if v.known_gap and v.equal]
+    if stale:
+        print(f"error: listed as known gaps but now equal, remove them: {', '.join(stale)}")
+    if failed or unparsed_tests or stale:
+        if failed:
+            print(f"error: parity regressions: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
