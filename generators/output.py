@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from generators import __version__, fhir, omop, omop_spec
+from generators import __version__, fhir, omop, omop_spec, terminology
 from generators.config import GeneratorConfig
 from generators.exceptions import OutputError
 from generators.population import PeopleBatch, draw_population
@@ -37,10 +39,16 @@ class _NdjsonStream:
     digest: Any = field(default_factory=hashlib.sha256)
     rows: int = 0
 
-    def write(self, lines: list[str]) -> None:
-        if not lines:
+    def write(self, lines: pa.Array) -> None:
+        if len(lines) == 0:
             return
-        data = ("\n".join(lines) + "\n").encode("utf-8")
+        terminated = pc.binary_join_element_wise(lines, "\n", "")
+        # The string data buffer of a fresh array is exactly the lines back to back: write it
+        # without building a Python bytes object per line.
+        offsets = np.frombuffer(terminated.buffers()[1], dtype=np.int32, count=len(terminated) + 1)
+        first = offsets[terminated.offset]
+        last = offsets[terminated.offset + len(terminated)]
+        data = memoryview(terminated.buffers()[2])[first:last]
         self.handle.write(data)
         self.digest.update(data)
         self.rows += len(lines)
@@ -59,11 +67,31 @@ class _ParquetStream:
 
 
 # What each batch renders to: (resource type, renderer) for FHIR, (CDM table, renderer) for OMOP.
-FHIR_RENDERERS: dict[str, Callable[[PeopleBatch, GeneratorConfig], list[str]]] = {
+FHIR_RENDERERS: dict[str, Callable[[PeopleBatch, GeneratorConfig], pa.Array]] = {
     "Patient": fhir.render_patients,
+    "Encounter": fhir.render_encounters,
+    "Condition": fhir.render_conditions,
+    "Observation": fhir.render_observations,
+    "MedicationRequest": fhir.render_medication_requests,
+    "Procedure": fhir.render_procedures,
 }
 OMOP_RENDERERS: dict[str, Callable[[PeopleBatch], pa.Table]] = {
     "person": omop.render_person,
+    "observation_period": omop.render_observation_period,
+    "visit_occurrence": omop.render_visit_occurrence,
+    "condition_occurrence": omop.render_condition_occurrence,
+    "observation": omop.render_observation,
+    "measurement": omop.render_measurement,
+    "drug_exposure": omop.render_drug_exposure,
+    "procedure_occurrence": omop.render_procedure_occurrence,
+    "death": omop.render_death,
+}
+# Tables that describe the synthetic world rather than people: written once per dataset.
+OMOP_WORLD_RENDERERS: dict[str, Callable[[GeneratorConfig], pa.Table]] = {
+    "location": omop.render_location,
+    "care_site": omop.render_care_site,
+    "provider": omop.render_provider,
+    "cdm_source": omop.render_cdm_source,
 }
 
 
@@ -84,7 +112,7 @@ def _progress(total: int) -> Progress:
         TimeElapsedColumn(),
         transient=True,
         # Quiet when output is not a terminal (CI, pipes, tests).
-        disable=not sys.stderr.isatty() or total < 20_000,
+        disable=not sys.stderr.isatty() or total < 5_000,
     )
 
 
@@ -129,9 +157,11 @@ def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
                 compression="zstd",
             ),
         )
-        for table in OMOP_RENDERERS
+        for table in (*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS)
     }
     try:
+        for table, render_world in OMOP_WORLD_RENDERERS.items():
+            parquet[table].write(render_world(config))
         with _progress(config.patients) as progress:
             task = progress.add_task("generate", total=config.patients)
             for batch in draw_population(config):
@@ -173,6 +203,7 @@ def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
         "seed": config.seed,
         "reference_date": config.reference_date.isoformat(),
         "batch_size": config.batch_size,
+        "terminology_version": terminology.version(),
         "files": files,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
