@@ -245,6 +245,17 @@ def render_conditions(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
     )
 
 
+def _merge(where: npt.NDArray[np.bool_], chosen: pa.Array, others: pa.Array) -> pa.Array:
+    """Rows from `chosen` where `where` holds and from `others` elsewhere, in row order.
+
+    Each side is rendered only for its own rows; one take puts them back in order.
+    """
+    position = np.empty(len(where), dtype=np.int64)
+    position[where] = np.arange(np.count_nonzero(where))
+    position[~where] = np.count_nonzero(where) + np.arange(np.count_nonzero(~where))
+    return pa.concat_arrays([chosen, others]).take(pa.array(position))
+
+
 def _quantity(value: pa.Array, code: terminology.Code) -> Parts:
     unit = code.unit_code or ""
     return [
@@ -283,21 +294,29 @@ def render_observations(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array
         "",
     )
     systolic, diastolic = terminology.code("systolic_bp"), terminology.code("diastolic_bp")
+    pressure_rows = np.flatnonzero(is_pressure)
     pressure = _join(
         [
             f'"component":[{{"code":{_concept(systolic)},"valueQuantity":',
-            *_quantity(value, systolic),
+            *_quantity(value.take(pa.array(pressure_rows)), systolic),
             f'}},{{"code":{_concept(diastolic)},"valueQuantity":',
-            *_quantity(_text(observations.second_value), diastolic),
+            *_quantity(_text(observations.second_value[pressure_rows]), diastolic),
             "}]",
         ]
     )
+    other_rows = np.flatnonzero(~is_pressure)
     units = [
         f',"unit":{_json(c.unit_code or "")},"system":"{terminology.UCUM}",'
         f'"code":{_json(c.unit_code or "")}}}'
         for c in codes
     ]
-    quantity = _join(['"valueQuantity":{"value":', value, _pick(units, observations.key)])
+    quantity = _join(
+        [
+            '"valueQuantity":{"value":',
+            value.take(pa.array(other_rows)),
+            _pick(units, observations.key[other_rows]),
+        ]
+    )
     return _join(
         [
             '{"resourceType":"Observation","id":"',
@@ -313,7 +332,7 @@ def render_observations(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array
             ',"effectiveDateTime":"',
             _text(observations.date),
             '",',
-            pc.if_else(pa.array(is_pressure), pressure, quantity) if len(value) else value,
+            _merge(is_pressure, pressure, quantity),
             "}",
         ]
     )

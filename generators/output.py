@@ -12,7 +12,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +30,8 @@ from generators.exceptions import OutputError
 from generators.population import PeopleBatch, draw_population
 
 MANIFEST = "manifest.json"
+RENDERINGS = ("fhir", "omop")
+RENDER_THREADS = 2
 
 
 @dataclass
@@ -116,8 +119,21 @@ def _progress(total: int) -> Progress:
     )
 
 
-def generate(config: GeneratorConfig, out_dir: Path) -> dict[str, Any]:
-    """Draw the population and write every rendering into `out_dir`; return the manifest."""
+def generate(
+    config: GeneratorConfig, out_dir: Path, renderings: Collection[str] = RENDERINGS
+) -> dict[str, Any]:
+    """Draw the population and write its renderings into `out_dir`; return the manifest.
+
+    Args:
+        config: what to draw.
+        out_dir: the dataset folder (replaced whole, atomically).
+        renderings: "fhir", "omop" or both (the default); one alone is for benchmarks.
+    """
+    unknown = set(renderings) - set(RENDERINGS)
+    if unknown or not renderings:
+        raise OutputError(
+            f"renderings must be some of {', '.join(RENDERINGS)}, got {sorted(renderings)}"
+        )
     out_dir = out_dir.resolve()
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -128,7 +144,7 @@ def generate(config: GeneratorConfig, out_dir: Path) -> dict[str, Any]:
             "choose a writable --out folder"
         ) from error
     try:
-        manifest = _write_dataset(config, staging)
+        manifest = _write_dataset(config, staging, renderings)
         _swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -136,7 +152,9 @@ def generate(config: GeneratorConfig, out_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
+def _write_dataset(
+    config: GeneratorConfig, folder: Path, renderings: Collection[str]
+) -> dict[str, Any]:
     (folder / "fhir").mkdir()
     (folder / "omop").mkdir()
     ndjson = {
@@ -145,7 +163,7 @@ def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
             resource_type=resource_type,
             handle=(folder / "fhir" / f"{resource_type}.ndjson").open("wb"),
         )
-        for resource_type in FHIR_RENDERERS
+        for resource_type in (FHIR_RENDERERS if "fhir" in renderings else {})
     }
     parquet = {
         table: _ParquetStream(
@@ -157,19 +175,34 @@ def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
                 compression="zstd",
             ),
         )
-        for table in (*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS)
+        for table in ((*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS) if "omop" in renderings else ())
     }
     try:
         for table, render_world in OMOP_WORLD_RENDERERS.items():
-            parquet[table].write(render_world(config))
+            if table in parquet:
+                parquet[table].write(render_world(config))
         with _progress(config.patients) as progress:
             task = progress.add_task("generate", total=config.patients)
-            for batch in draw_population(config):
-                for resource_type, render_fhir in FHIR_RENDERERS.items():
-                    ndjson[resource_type].write(render_fhir(batch, config))
-                for table, render_omop in OMOP_RENDERERS.items():
-                    parquet[table].write(render_omop(batch))
-                progress.advance(task, len(batch))
+            # Renderers are pure functions of the batch and spend their time in Arrow and
+            # numpy kernels that release the GIL, so two threads use both cores; results are
+            # written in a fixed order, so the bytes do not depend on thread timing.
+            with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
+                for batch in draw_population(config):
+                    fhir_lines = {
+                        name: pool.submit(render, batch, config)
+                        for name, render in FHIR_RENDERERS.items()
+                        if name in ndjson
+                    }
+                    omop_rows = {
+                        name: pool.submit(render, batch)
+                        for name, render in OMOP_RENDERERS.items()
+                        if name in parquet
+                    }
+                    for name, lines in fhir_lines.items():
+                        ndjson[name].write(lines.result())
+                    for name, rows in omop_rows.items():
+                        parquet[name].write(rows.result())
+                    progress.advance(task, len(batch))
     finally:
         for stream in ndjson.values():
             stream.handle.close()
