@@ -364,9 +364,9 @@ def _check_references(model: ClinicalModel) -> None:
             )
         if measurement.minimum >= measurement.maximum:
             raise _InvalidSettingError(
-                ("measurements", name, "maximum"),
-                f"a number above minimum ({measurement.minimum})",
-                measurement.maximum,
+                ("measurements", name, "minimum"),
+                f"a number below maximum ({measurement.maximum})",
+                measurement.minimum,
             )
         for section in ("conditions", "ordered_share_with"):
             for condition_name in getattr(measurement, section):

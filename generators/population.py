@@ -110,6 +110,8 @@ _DAYS_PER_YEAR = 365.25
 # Separates people in sort keys built as person_index * _KEY_STRIDE + day number.
 _KEY_STRIDE = np.int64(1 << 32)
 _INT32_MAX = 2**31 - 1
+# A day after every date the model uses: "never" for onsets and diagnoses.
+_NEVER = np.int64(np.iinfo(np.int64).max // 4)
 
 
 @dataclass(frozen=True)
@@ -364,6 +366,8 @@ def draw_batch(
     # Onset dates: at onset_age, but never after the end of the record (death).
     onset_day = birth_day[:, None] + (onset_age * _DAYS_PER_YEAR).astype(np.int64)
     onset_day = np.minimum(onset_day, observation_end[:, None])
+    # Conditions a person does not have never begin.
+    onset_day = np.where(has_condition, onset_day, _NEVER)
 
     visits = _draw_visits(
         rng, model, offsets, birth_day, observation_start, observation_end, n_conditions,
@@ -573,7 +577,7 @@ def _diagnose(
     order = np.lexsort((condition, visit_index))
     person_index, condition, visit_index = person_index[order], condition[order], visit_index[order]
 
-    diagnosis_day = np.full(has_condition.shape, np.iinfo(np.int64).max // 4, dtype=np.int64)
+    diagnosis_day = np.full(has_condition.shape, _NEVER, dtype=np.int64)
     diagnosis_day[person_index, condition] = visit_day[visit_index]
 
     to_observation = _routes_to(condition_keys, condition, "observation")
