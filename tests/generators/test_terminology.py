@@ -63,5 +63,5 @@ def test_terminology_is_versioned() -> None:
 
 
 def test_unknown_code_is_a_clear_error() -> None:
-    with pytest.raises(Exception, match="is not in .*generator_terminology.csv"):
+    with pytest.raises(Exception, match=r"is not in .*generator_terminology\.csv"):
         terminology.code("no_such_code")
