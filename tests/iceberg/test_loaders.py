@@ -10,7 +10,7 @@ import pytest
 from pyiceberg.catalog import Catalog
 
 from generators.config import GeneratorConfig
-from generators.output import generate
+from generators.output import generate, read_manifest
 from iceberg.catalog import load_catalog
 from iceberg.exceptions import CatalogConfigError, CatalogMissingError, SourceFileError
 from iceberg.loaders import RUN_ID_PROPERTY, load_fhir_ndjson, load_generated
@@ -22,10 +22,14 @@ def _rows(catalog: Catalog, identifier: str) -> int:
 
 def test_generated_dataset_lands_in_bronze_with_lineage(catalog: Catalog, generated: Path) -> None:
     results = load_generated(catalog, generated, "run-1")
-    assert {r.table: r.rows for r in results} == {
-        "bronze.fhir_patient": 300,
-        "bronze.omop_person": 300,
-    }
+    loaded = {r.table: r.rows for r in results}
+    # Every manifest entry lands in its own bronze table (the generators write six FHIR types
+    # and thirteen OMOP tables); people are one row per patient in both renderings.
+    manifest = read_manifest(generated)
+    assert len(loaded) == len(manifest["files"])
+    assert loaded["bronze.fhir_patient"] == 300
+    assert loaded["bronze.omop_person"] == 300
+    assert loaded["bronze.fhir_medication_request"] > 0
     patients = catalog.load_table("bronze.fhir_patient").scan().to_arrow()
     assert set(patients.column("pipeline_run_id").to_pylist()) == {"run-1"}
     assert patients.column("source_line").to_pylist()[:3] == [1, 2, 3]
