@@ -29,8 +29,18 @@ run-local patients="10000" seed="42":
 
 # Generate a seeded synthetic population as FHIR NDJSON + OMOP Parquet in warehouse/generated
 [no-exit-message]
-generate patients="10000" seed="42":
-    python -m generators generate {{ patients }} {{ seed }} --out "{{ generated }}"
+generate patients="10000" seed="42" *flags="":
+    python -m generators generate {{ patients }} {{ seed }} --out "{{ generated }}" {{ flags }}
+
+# Check that the FHIR and OMOP renderings in warehouse/generated agree (non-zero exit on any mismatch)
+[no-exit-message]
+validate:
+    python -m generators validate "{{ generated }}"
+
+# Time OMOP and FHIR rendering at 10k, 100k and 1M patients beside a per-row Faker baseline
+[no-exit-message]
+bench *sizes="10000 100000 1000000":
+    python -m generators bench {{ sizes }} --work-dir "{{ HEALTHLAKE_WAREHOUSE }}/bench"
 
 # Load the generated dataset into the Iceberg bronze namespace: `just load`, `just load glue`, `just load --catalog glue --force`
 [no-exit-message]

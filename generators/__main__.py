@@ -1,4 +1,9 @@
-"""Command line: `python -m generators generate [PATIENTS] [SEED] --out DIR`."""
+"""Command line of the generators.
+
+python -m generators generate [PATIENTS] [SEED] [--config FILE] [--out DIR]
+python -m generators validate [DIR]
+python -m generators bench [SIZES...]
+"""
 
 from __future__ import annotations
 
@@ -8,23 +13,44 @@ import time
 from datetime import date
 from pathlib import Path
 
-from generators.config import DEFAULT_REFERENCE_DATE, GeneratorConfig, parse_count
+from generators.config import load_config, parse_count
 from generators.exceptions import GeneratorError
-from generators.output import generate
+from generators.output import RENDERINGS, generate
+
+DEFAULT_OUT = Path("warehouse/generated")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m generators", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m generators",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="draw a seeded population and write FHIR + OMOP")
-    gen.add_argument("patients", nargs="?", default="10000", help="how many people (default 10000)")
-    gen.add_argument("seed", nargs="?", default="42", help="random seed (default 42)")
-    gen.add_argument("--out", type=Path, default=Path("warehouse/generated"))
+    gen.add_argument(
+        "patients", nargs="?", default=None, help="how many people (default: config, 10000)"
+    )
+    gen.add_argument("seed", nargs="?", default=None, help="random seed (default: config, 42)")
+    gen.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    gen.add_argument("--config", type=Path, default=None, help="a YAML file of settings")
     gen.add_argument(
         "--reference-date",
         default=None,
         help="the synthetic world's 'today' as YYYY-MM-DD (default 2025-01-01)",
     )
+    gen.add_argument(
+        "--only", choices=RENDERINGS, default=None, help="write one rendering (benchmarks)"
+    )
+    check = commands.add_parser(
+        "validate", help="report every FHIR <-> OMOP mismatch of a generated dataset"
+    )
+    check.add_argument("folder", nargs="?", type=Path, default=DEFAULT_OUT)
+    bench = commands.add_parser("bench", help="time the renderings against a Faker baseline")
+    bench.add_argument(
+        "sizes", nargs="*", default=["10000", "100000", "1000000"], help="patient counts"
+    )
+    bench.add_argument("--work-dir", type=Path, default=Path("warehouse/bench"))
     return parser
 
 
@@ -39,20 +65,15 @@ def _reference_date(text: str | None) -> date | None:
         ) from error
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the process exit code."""
-    args = _parser().parse_args(argv)
-    try:
-        config = GeneratorConfig(
-            patients=parse_count("patient count", args.patients),
-            seed=parse_count("seed", args.seed, minimum=0),
-            reference_date=_reference_date(args.reference_date) or DEFAULT_REFERENCE_DATE,
-        )
-        started = time.perf_counter()
-        manifest = generate(config, args.out)
-    except GeneratorError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+def _generate(args: argparse.Namespace) -> int:
+    config = load_config(
+        args.config,
+        patients=None if args.patients is None else parse_count("patient count", args.patients),
+        seed=None if args.seed is None else parse_count("seed", args.seed, minimum=0),
+        reference_date=_reference_date(args.reference_date),
+    )
+    started = time.perf_counter()
+    manifest = generate(config, args.out, RENDERINGS if args.only is None else (args.only,))
     elapsed = time.perf_counter() - started
     rows = sum(entry["rows"] for entry in manifest["files"])
     print(
@@ -60,6 +81,45 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(manifest['files'])} files, {rows:,} rows in {elapsed:.1f} s"
     )
     return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from generators.validate import validate  # DuckDB is only needed here
+
+    results = validate(args.folder)
+    width = max(len(result.name) for result in results)
+    print(f"{'check':<{width}}  {'compared':>12}  {'mismatches':>10}")
+    for result in results:
+        print(f"{result.name:<{width}}  {result.compared:>12,}  {result.mismatches:>10,}")
+    failed = [result for result in results if result.mismatches]
+    if failed:
+        total = sum(result.mismatches for result in failed)
+        print(
+            f"error: {total:,} FHIR <-> OMOP mismatches in {len(failed)} checks of "
+            f"{args.folder}; the rows above with mismatches name them",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"{args.folder}: FHIR and OMOP agree ({len(results)} checks, 0 mismatches)")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from generators.bench import run_bench
+
+    sizes = [parse_count("patient count", size) for size in args.sizes]
+    return run_bench(sizes, args.work_dir)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    args = _parser().parse_args(argv)
+    commands = {"generate": _generate, "validate": _validate, "bench": _bench}
+    try:
+        return commands[args.command](args)
+    except GeneratorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -1,14 +1,113 @@
-"""Generator configuration: what to draw, validated before anything is drawn."""
+"""Generator configuration: what to draw, validated before anything is drawn.
+
+The defaults live in `generators/defaults.yaml`; a `--config` YAML file overrides any subset of
+its keys. Every key is checked against the dataclasses below: an unknown key, a wrong type or an
+impossible value stops with the file, the key and what was expected.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import types
+from dataclasses import dataclass, field, fields
 from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+
+import yaml
 
 from generators.exceptions import ConfigError
 
+DEFAULTS_FILE = Path(__file__).parent / "defaults.yaml"
 DEFAULT_REFERENCE_DATE = date(2025, 1, 1)
-DEFAULT_BATCH_SIZE = 50_000
+DEFAULT_BATCH_SIZE = 10_000
+
+
+def _bounds(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> dict[str, Any]:
+    """Field metadata: the range a number must lie in (open bounds exclude the end)."""
+    return {"low": low, "high": high, "low_open": low_open, "high_open": high_open}
+
+
+SHARE = _bounds(0.0, 1.0)
+POSITIVE = _bounds(0.0, low_open=True)
+
+
+@dataclass(frozen=True)
+class VisitParameters:
+    """How often people see a clinician, and where."""
+
+    per_year_at_40: float = field(metadata=POSITIVE)
+    growth_per_decade: float = field(metadata=POSITIVE)
+    growth_per_condition: float = field(metadata=POSITIVE)
+    max_per_year: float = field(metadata=POSITIVE)
+    emergency_share: float = field(metadata=SHARE)
+    inpatient_share: float = field(metadata=SHARE)
+    inpatient_growth_per_condition: float = field(metadata=POSITIVE)
+    max_inpatient_days: int = field(metadata=_bounds(1, 365))
+    medication_reconciliation_share: float = field(metadata=SHARE)
+
+
+@dataclass(frozen=True)
+class MortalityParameters:
+    """A Gompertz hazard of death, raised by chronic conditions."""
+
+    annual_at_60: float = field(metadata=_bounds(0.0, 1.0, high_open=True))
+    doubling_years: float = field(metadata=POSITIVE)
+    hazard_ratio_per_condition: float = field(metadata=POSITIVE)
+
+
+@dataclass(frozen=True)
+class ConditionParameters:
+    """Prevalence, risk factors and treatment of one chronic condition."""
+
+    prevalence_at_60: float = field(metadata=_bounds(0.0, 1.0, low_open=True, high_open=True))
+    odds_ratio_per_decade: float = field(metadata=POSITIVE)
+    male_odds_ratio: float = field(metadata=POSITIVE)
+    min_onset_age: int = field(metadata=_bounds(0, 100))
+    risk_factors: dict[str, float] = field(metadata=POSITIVE)
+    treated_share: float = field(metadata=SHARE)
+    drugs: dict[str, float] = field(metadata=POSITIVE)
+    procedures_at_diagnosis: dict[str, float] = field(metadata=SHARE)
+
+
+@dataclass(frozen=True)
+class MeasurementParameters:
+    """The distribution of one lab or vital sign, and when it is measured."""
+
+    mean: float
+    per_decade: float
+    male_shift: float
+    person_sd: float = field(metadata=_bounds(0.0))
+    visit_sd: float = field(metadata=_bounds(0.0))
+    minimum: float
+    maximum: float
+    conditions: dict[str, float]
+    ordered_share: float = field(metadata=SHARE)
+    ordered_share_with: dict[str, float] = field(metadata=SHARE)
+
+
+@dataclass(frozen=True)
+class ClinicalModel:
+    """The parameters of the population model (everything in the YAML except the run size)."""
+
+    history_years: int = field(metadata=_bounds(1, 100))
+    visits: VisitParameters
+    mortality: MortalityParameters
+    conditions: dict[str, ConditionParameters]
+    measurements: dict[str, MeasurementParameters]
+
+
+@cache
+def default_model() -> ClinicalModel:
+    """The clinical model of `generators/defaults.yaml`."""
+    return load_config(None).model
 
 
 @dataclass(frozen=True)
@@ -21,12 +120,14 @@ class GeneratorConfig:
         reference_date: the synthetic world's "today"; no wall clock is read anywhere.
         batch_size: people drawn and written per batch; bounds memory, and is part of the
             seeded stream (a different batch size draws different people).
+        model: the population model's parameters (defaults from `generators/defaults.yaml`).
     """
 
     patients: int
     seed: int = 42
     reference_date: date = DEFAULT_REFERENCE_DATE
     batch_size: int = DEFAULT_BATCH_SIZE
+    model: ClinicalModel = field(default_factory=default_model)
 
     def __post_init__(self) -> None:
         _require_int("patients", self.patients, minimum=1)
@@ -54,3 +155,231 @@ def parse_count(name: str, text: str, *, minimum: int = 1) -> int:
         kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ConfigError(f"{name} must be {kind}, got {text!r}")
     return value
+
+
+# --- loading YAML -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _RunSettings:
+    patients: int = field(metadata=_bounds(1))
+    seed: int = field(metadata=_bounds(0))
+    reference_date: date
+    batch_size: int = field(metadata=_bounds(1))
+
+
+class _InvalidSettingError(Exception):
+    def __init__(self, path: tuple[str, ...], expected: str, got: object) -> None:
+        super().__init__(path, expected, got)
+        self.path = path
+        self.expected = expected
+        self.got = got
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(
+            f"config file {path} does not exist; pass an existing YAML file"
+        ) from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{where}: not valid YAML; fix the syntax") from error
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return document
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and value:
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _has_path(document: object, path: tuple[str, ...]) -> bool:
+    for key in path:
+        if not isinstance(document, dict) or key not in document:
+            return False
+        document = document[key]
+    return True
+
+
+def load_config(
+    path: Path | None,
+    *,
+    patients: int | None = None,
+    seed: int | None = None,
+    reference_date: date | None = None,
+) -> GeneratorConfig:
+    """Build the generator config from the defaults, a YAML file and command-line overrides.
+
+    Raises:
+        ConfigError: naming the file and key, if a key is unknown, mistyped or impossible.
+    """
+    defaults = _read_yaml(DEFAULTS_FILE)
+    user = _read_yaml(path) if path is not None else {}
+    document = _merge(defaults, user)
+    for key, value in (("patients", patients), ("seed", seed), ("reference_date", reference_date)):
+        if value is not None:
+            document[key] = value
+    run_keys = {f.name for f in fields(_RunSettings)}
+    try:
+        run = _convert(_RunSettings, {k: v for k, v in document.items() if k in run_keys}, ())
+        model = _convert(
+            ClinicalModel, {k: v for k, v in document.items() if k not in run_keys}, ()
+        )
+        _check_references(model)
+    except _InvalidSettingError as invalid:
+        source = path if path is not None and _has_path(user, invalid.path) else DEFAULTS_FILE
+        key = ".".join(invalid.path) or "(top level)"
+        raise ConfigError(
+            f"{source}: {key}: expected {invalid.expected}, got {invalid.got!r}"
+        ) from None
+    return GeneratorConfig(
+        patients=run.patients,
+        seed=run.seed,
+        reference_date=run.reference_date,
+        batch_size=run.batch_size,
+        model=model,
+    )
+
+
+def _convert(kind: Any, value: object, path: tuple[str, ...], meta: Any = None) -> Any:
+    """Check `value` against the type `kind` (and bounds in `meta`); return the typed value."""
+    origin = get_origin(kind)
+    if isinstance(kind, type) and hasattr(kind, "__dataclass_fields__"):
+        if not isinstance(value, dict):
+            raise _InvalidSettingError(path, "a mapping of settings", value)
+        hints = get_type_hints(kind)
+        known = {f.name: f for f in fields(kind)}
+        for key in value:
+            if key not in known:
+                raise _InvalidSettingError(
+                    (*path, str(key)), f"one of the known keys ({', '.join(known)})", "unknown key"
+                )
+        arguments = {}
+        for name, spec in known.items():
+            if name not in value:
+                raise _InvalidSettingError((*path, name), "a value (the key is missing)", None)
+            arguments[name] = _convert(hints[name], value[name], (*path, name), spec.metadata)
+        return kind(**arguments)
+    if origin is dict:
+        _, value_kind = get_args(kind)
+        if not isinstance(value, dict):
+            raise _InvalidSettingError(path, "a mapping", value)
+        return {
+            str(key): _convert(value_kind, item, (*path, str(key)), meta)
+            for key, item in value.items()
+        }
+    if origin in (Union, types.UnionType):
+        raise TypeError(f"unsupported config type {kind}")
+    if kind is date:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise _InvalidSettingError(path, "a date as YYYY-MM-DD", value)
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _InvalidSettingError(path, "an integer", value)
+        _check_bounds(value, path, meta, "an integer")
+        return value
+    if kind is float:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise _InvalidSettingError(path, "a number", value)
+        _check_bounds(float(value), path, meta, "a number")
+        return float(value)
+    raise TypeError(f"unsupported config type {kind}")
+
+
+def _check_bounds(value: float, path: tuple[str, ...], meta: Any, noun: str) -> None:
+    if not meta or "low" not in meta:
+        return
+    low, high = meta["low"], meta["high"]
+    too_low = low is not None and (value <= low if meta["low_open"] else value < low)
+    too_high = high is not None and (value >= high if meta["high_open"] else value > high)
+    if too_low or too_high:
+        parts = []
+        if low is not None:
+            parts.append(f"{'>' if meta['low_open'] else '>='} {low}")
+        if high is not None:
+            parts.append(f"{'<' if meta['high_open'] else '<='} {high}")
+        raise _InvalidSettingError(path, f"{noun} {' and '.join(parts)}", value)
+
+
+def _check_references(model: ClinicalModel) -> None:
+    """Condition, drug and procedure keys must exist, and risk factors must be drawn earlier."""
+    from generators import terminology  # the terminology reads files; keep config import light
+
+    def require_kind(path: tuple[str, ...], key: str, kind: str) -> None:
+        entry = terminology.codes().get(key)
+        if entry is None or entry.kind != kind:
+            known = ", ".join(c.key for c in terminology.of_kind(kind))
+            raise _InvalidSettingError(path, f"a {kind} key of the terminology seed ({known})", key)
+
+    vital_or_lab = {c.key for c in terminology.of_kind("vital") + terminology.of_kind("lab")}
+    drawn: list[str] = []
+    for name, condition in model.conditions.items():
+        require_kind(("conditions", name), name, "condition")
+        for factor in condition.risk_factors:
+            if factor not in drawn:
+                raise _InvalidSettingError(
+                    ("conditions", name, "risk_factors", factor),
+                    f"a condition listed before {name!r} ({', '.join(drawn) or 'none'})",
+                    factor,
+                )
+        for drug in condition.drugs:
+            require_kind(("conditions", name, "drugs", drug), drug, "drug")
+        if condition.treated_share > 0 and not condition.drugs:
+            raise _InvalidSettingError(
+                ("conditions", name, "drugs"), "at least one drug when treated_share > 0", {}
+            )
+        for procedure in condition.procedures_at_diagnosis:
+            require_kind(
+                ("conditions", name, "procedures_at_diagnosis", procedure), procedure, "procedure"
+            )
+        drawn.append(name)
+    for name, measurement in model.measurements.items():
+        if name not in vital_or_lab or name == "body_weight":
+            raise _InvalidSettingError(
+                ("measurements", name),
+                f"a vital or lab key of the terminology seed except body_weight, which is "
+                f"derived ({', '.join(sorted(vital_or_lab - {'body_weight'}))})",
+                name,
+            )
+        if measurement.minimum >= measurement.maximum:
+            raise _InvalidSettingError(
+                ("measurements", name, "minimum"),
+                f"a number below maximum ({measurement.maximum})",
+                measurement.minimum,
+            )
+        for section in ("conditions", "ordered_share_with"):
+            for condition_name in getattr(measurement, section):
+                if condition_name not in model.conditions:
+                    raise _InvalidSettingError(
+                        ("measurements", name, section, condition_name),
+                        f"a configured condition ({', '.join(model.conditions)})",
+                        condition_name,
+                    )
+    visits = model.visits
+    if visits.emergency_share + visits.inpatient_share >= 1:
+        raise _InvalidSettingError(
+            ("visits", "inpatient_share"),
+            f"a share below {1 - visits.emergency_share:g} (1 - emergency_share)",
+            visits.inpatient_share,
+        )

@@ -12,21 +12,26 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from generators import __version__, fhir, omop, omop_spec
+from generators import __version__, fhir, omop, omop_spec, terminology
 from generators.config import GeneratorConfig
 from generators.exceptions import OutputError
 from generators.population import PeopleBatch, draw_population
 
 MANIFEST = "manifest.json"
+RENDERINGS = ("fhir", "omop")
+RENDER_THREADS = 2
 
 
 @dataclass
@@ -37,10 +42,16 @@ class _NdjsonStream:
     digest: Any = field(default_factory=hashlib.sha256)
     rows: int = 0
 
-    def write(self, lines: list[str]) -> None:
-        if not lines:
+    def write(self, lines: pa.Array) -> None:
+        if len(lines) == 0:
             return
-        data = ("\n".join(lines) + "\n").encode("utf-8")
+        terminated = pc.binary_join_element_wise(lines, "\n", "")
+        # The string data buffer of a fresh array is exactly the lines back to back: write it
+        # without building a Python bytes object per line.
+        offsets = np.frombuffer(terminated.buffers()[1], dtype=np.int32, count=len(terminated) + 1)
+        first = offsets[terminated.offset]
+        last = offsets[terminated.offset + len(terminated)]
+        data = memoryview(terminated.buffers()[2])[first:last]
         self.handle.write(data)
         self.digest.update(data)
         self.rows += len(lines)
@@ -59,11 +70,31 @@ class _ParquetStream:
 
 
 # What each batch renders to: (resource type, renderer) for FHIR, (CDM table, renderer) for OMOP.
-FHIR_RENDERERS: dict[str, Callable[[PeopleBatch, GeneratorConfig], list[str]]] = {
+FHIR_RENDERERS: dict[str, Callable[[PeopleBatch, GeneratorConfig], pa.Array]] = {
     "Patient": fhir.render_patients,
+    "Encounter": fhir.render_encounters,
+    "Condition": fhir.render_conditions,
+    "Observation": fhir.render_observations,
+    "MedicationRequest": fhir.render_medication_requests,
+    "Procedure": fhir.render_procedures,
 }
 OMOP_RENDERERS: dict[str, Callable[[PeopleBatch], pa.Table]] = {
     "person": omop.render_person,
+    "observation_period": omop.render_observation_period,
+    "visit_occurrence": omop.render_visit_occurrence,
+    "condition_occurrence": omop.render_condition_occurrence,
+    "observation": omop.render_observation,
+    "measurement": omop.render_measurement,
+    "drug_exposure": omop.render_drug_exposure,
+    "procedure_occurrence": omop.render_procedure_occurrence,
+    "death": omop.render_death,
+}
+# Tables that describe the synthetic world rather than people: written once per dataset.
+OMOP_WORLD_RENDERERS: dict[str, Callable[[GeneratorConfig], pa.Table]] = {
+    "location": omop.render_location,
+    "care_site": omop.render_care_site,
+    "provider": omop.render_provider,
+    "cdm_source": omop.render_cdm_source,
 }
 
 
@@ -84,12 +115,25 @@ def _progress(total: int) -> Progress:
         TimeElapsedColumn(),
         transient=True,
         # Quiet when output is not a terminal (CI, pipes, tests).
-        disable=not sys.stderr.isatty() or total < 20_000,
+        disable=not sys.stderr.isatty() or total < 5_000,
     )
 
 
-def generate(config: GeneratorConfig, out_dir: Path) -> dict[str, Any]:
-    """Draw the population and write every rendering into `out_dir`; return the manifest."""
+def generate(
+    config: GeneratorConfig, out_dir: Path, renderings: Collection[str] = RENDERINGS
+) -> dict[str, Any]:
+    """Draw the population and write its renderings into `out_dir`; return the manifest.
+
+    Args:
+        config: what to draw.
+        out_dir: the dataset folder (replaced whole, atomically).
+        renderings: "fhir", "omop" or both (the default); one alone is for benchmarks.
+    """
+    unknown = set(renderings) - set(RENDERINGS)
+    if unknown or not renderings:
+        raise OutputError(
+            f"renderings must be some of {', '.join(RENDERINGS)}, got {sorted(renderings)}"
+        )
     out_dir = out_dir.resolve()
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -100,7 +144,7 @@ def generate(config: GeneratorConfig, out_dir: Path) -> dict[str, Any]:
             "choose a writable --out folder"
         ) from error
     try:
-        manifest = _write_dataset(config, staging)
+        manifest = _write_dataset(config, staging, renderings)
         _swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -108,7 +152,9 @@ def generate(config: GeneratorConfig, out_dir: Path) -> dict[str, Any]:
     return manifest
 
 
-def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
+def _write_dataset(
+    config: GeneratorConfig, folder: Path, renderings: Collection[str]
+) -> dict[str, Any]:
     (folder / "fhir").mkdir()
     (folder / "omop").mkdir()
     ndjson = {
@@ -117,7 +163,7 @@ def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
             resource_type=resource_type,
             handle=(folder / "fhir" / f"{resource_type}.ndjson").open("wb"),
         )
-        for resource_type in FHIR_RENDERERS
+        for resource_type in (FHIR_RENDERERS if "fhir" in renderings else {})
     }
     parquet = {
         table: _ParquetStream(
@@ -129,17 +175,34 @@ def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
                 compression="zstd",
             ),
         )
-        for table in OMOP_RENDERERS
+        for table in ((*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS) if "omop" in renderings else ())
     }
     try:
+        for table, render_world in OMOP_WORLD_RENDERERS.items():
+            if table in parquet:
+                parquet[table].write(render_world(config))
         with _progress(config.patients) as progress:
             task = progress.add_task("generate", total=config.patients)
-            for batch in draw_population(config):
-                for resource_type, render_fhir in FHIR_RENDERERS.items():
-                    ndjson[resource_type].write(render_fhir(batch, config))
-                for table, render_omop in OMOP_RENDERERS.items():
-                    parquet[table].write(render_omop(batch))
-                progress.advance(task, len(batch))
+            # Renderers are pure functions of the batch and spend their time in Arrow and
+            # numpy kernels that release the GIL, so two threads use both cores; results are
+            # written in a fixed order, so the bytes do not depend on thread timing.
+            with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
+                for batch in draw_population(config):
+                    fhir_lines = {
+                        name: pool.submit(render, batch, config)
+                        for name, render in FHIR_RENDERERS.items()
+                        if name in ndjson
+                    }
+                    omop_rows = {
+                        name: pool.submit(render, batch)
+                        for name, render in OMOP_RENDERERS.items()
+                        if name in parquet
+                    }
+                    for name, lines in fhir_lines.items():
+                        ndjson[name].write(lines.result())
+                    for name, rows in omop_rows.items():
+                        parquet[name].write(rows.result())
+                    progress.advance(task, len(batch))
     finally:
         for stream in ndjson.values():
             stream.handle.close()
@@ -173,6 +236,7 @@ def _write_dataset(config: GeneratorConfig, folder: Path) -> dict[str, Any]:
         "seed": config.seed,
         "reference_date": config.reference_date.isoformat(),
         "batch_size": config.batch_size,
+        "terminology_version": terminology.version(),
         "files": files,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

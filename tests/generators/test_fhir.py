@@ -19,7 +19,7 @@ CONFIG = GeneratorConfig(patients=400, seed=3)
 
 @pytest.fixture(scope="module")
 def lines() -> list[str]:
-    return render_patients(draw_batch(CONFIG, 0), CONFIG)
+    return render_patients(draw_batch(CONFIG, 0), CONFIG).to_pylist()
 
 
 def test_every_line_is_a_valid_fhir_patient(lines: list[str]) -> None:

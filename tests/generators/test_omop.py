@@ -36,7 +36,7 @@ def test_required_person_fields_are_filled_and_ids_unique() -> None:
 def test_person_matches_the_fhir_patient_of_the_same_draw() -> None:
     batch = draw_batch(CONFIG, 0)
     person = render_person(batch).to_pylist()
-    patients = [json.loads(line) for line in render_patients(batch, CONFIG)]
+    patients = [json.loads(line) for line in render_patients(batch, CONFIG).to_pylist()]
     for row, patient in zip(person, patients, strict=True):
         assert row["person_source_value"] == patient["id"]
         born = patient["birthDate"]

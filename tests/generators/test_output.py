@@ -101,3 +101,38 @@ def test_manifest_is_json_with_the_config(generated: Path) -> None:
     manifest = json.loads((generated / "manifest.json").read_text())
     assert manifest["seed"] == 7
     assert manifest["reference_date"] == "2025-01-01"
+
+
+def test_memory_is_bounded_by_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stream draws and writes one batch at a time; no batch exceeds batch_size."""
+    import generators.output as output
+    from generators import population
+
+    seen: list[int] = []
+    drawn = population.draw_population
+
+    def counting(config: GeneratorConfig):  # type: ignore[no-untyped-def]
+        for batch in drawn(config):
+            seen.append(len(batch))
+            yield batch
+
+    monkeypatch.setattr(output, "draw_population", counting)
+    manifest = generate(GeneratorConfig(patients=250, seed=3, batch_size=60), tmp_path / "g")
+    assert seen == [60, 60, 60, 60, 10]
+    person = pq.ParquetFile(tmp_path / "g" / "omop" / "person.parquet")
+    # One Parquet row group per batch: rows were written as each batch was rendered.
+    assert [person.metadata.row_group(i).num_rows for i in range(person.num_row_groups)] == seen
+    assert {e["rows"] for e in manifest["files"] if e["path"] == "fhir/Patient.ndjson"} == {250}
+
+
+@pytest.mark.slow
+def test_generation_scales_and_validates(tmp_path: Path) -> None:
+    """Scale check (size from HEALTHLAKE_SCALE_PATIENTS, small by default); never timed."""
+    import os
+
+    from generators.validate import validate
+
+    patients = int(os.environ.get("HEALTHLAKE_SCALE_PATIENTS", "3000"))
+    config = GeneratorConfig(patients=patients, seed=99, batch_size=max(1000, patients // 4))
+    generate(config, tmp_path / "g")
+    assert [r.name for r in validate(tmp_path / "g") if r.mismatches] == []

@@ -38,7 +38,10 @@ def test_mirror_recopies_a_table_whose_snapshot_moved(
         generate(GeneratorConfig(patients=50, seed=1), generated)
         load_generated(catalog, generated, "run-2")
         copied = {m.table for m in mirror_namespace(catalog, conn) if m.copied}
-        assert copied == {"bronze.fhir_patient", "bronze.omop_person"}
+        # Tables whose files changed are recopied; location and care_site do not depend on the
+        # seed, so their load was skipped and their snapshot did not move.
+        assert {"bronze.fhir_patient", "bronze.omop_person"} <= copied
+        assert not copied & {"bronze.omop_location", "bronze.omop_care_site"}
         count = conn.execute("select count(*) from bronze.fhir_patient").fetchall()[0][0]
         assert count == 50
 

@@ -1,0 +1,129 @@
+"""`just bench`: time the OMOP and FHIR renderings and a per-row Faker baseline.
+
+Each measurement runs in a fresh child process so its peak RSS (`ru_maxrss`) is its own. The
+figures are wall-clock and depend on the machine and on whatever else runs on it: they are
+printed for people (docs/performance.md), never asserted by tests.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from generators.config import load_config
+from generators.output import generate
+
+# The Faker baseline builds person rows one dict at a time (the common hand-rolled approach);
+# above this many patients its rate is measured at this size and the time extrapolated.
+FAKER_MAX_PATIENTS = 100_000
+
+
+def _peak_rss_mb() -> float:
+    # Linux reports ru_maxrss in kilobytes.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _child_generate(rendering: str, patients: int, out: Path) -> dict[str, Any]:
+    config = load_config(None, patients=patients)
+    started = time.perf_counter()
+    manifest = generate(config, out, (rendering,))
+    wall = time.perf_counter() - started
+    return {
+        "wall": wall,
+        "rows": sum(entry["rows"] for entry in manifest["files"]),
+        "bytes": sum((out / entry["path"]).stat().st_size for entry in manifest["files"]),
+        "rss_mb": _peak_rss_mb(),
+    }
+
+
+def _child_faker(patients: int) -> dict[str, Any]:
+    from faker import Faker
+
+    fake = Faker("en_US")
+    fake.seed_instance(42)
+    started = time.perf_counter()
+    rows = []
+    for person_id in range(1, patients + 1):
+        sex = fake.random_element(("male", "female"))
+        rows.append(
+            {
+                "person_id": person_id,
+                "patient_uuid": fake.uuid4(),
+                "gender": sex,
+                "given_name": fake.first_name_male() if sex == "male" else fake.first_name_female(),
+                "family_name": fake.last_name(),
+                "birth_date": fake.date_of_birth(maximum_age=100).isoformat(),
+                "race": fake.random_element(("2106-3", "2054-5", "2028-9", "2131-1")),
+                "city": fake.city(),
+                "state": fake.state_abbr(),
+                "postal_code": fake.zipcode(),
+            }
+        )
+    wall = time.perf_counter() - started
+    return {"wall": wall, "rows": len(rows), "rss_mb": _peak_rss_mb()}
+
+
+def _run_child(*args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-m", "generators.bench", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"benchmark step {args} failed: {result.stderr.strip()}")
+    measured: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return measured
+
+
+def run_bench(sizes: list[int], work_dir: Path) -> int:
+    """Measure every size and print one table; return the exit code."""
+    print(
+        f"{'patients':>10} {'rendering':<18} {'wall s':>8} {'patients/s':>11} "
+        f"{'rows/s':>11} {'peak RSS MB':>11} {'output MB':>10} {'vs Faker':>9}"
+    )
+    for patients in sizes:
+        faker_size = min(patients, FAKER_MAX_PATIENTS)
+        faker = _run_child("faker", str(faker_size))
+        faker_rate = faker_size / faker["wall"]
+        faker_wall = patients / faker_rate
+        note = "" if faker_size == patients else f" (rate at {faker_size:,}, extrapolated)"
+        for rendering in ("omop", "fhir"):
+            out = work_dir / f"{rendering}-{patients}"
+            try:
+                measured = _run_child("generate", rendering, str(patients), str(out))
+            finally:
+                shutil.rmtree(out, ignore_errors=True)
+            rate = patients / measured["wall"]
+            row_ratio = measured["rows"] / measured["wall"] / faker_rate
+            print(
+                f"{patients:>10,} {rendering.upper():<18} {measured['wall']:>8.1f} "
+                f"{rate:>11,.0f} {measured['rows'] / measured['wall']:>11,.0f} "
+                f"{measured['rss_mb']:>11,.0f} {measured['bytes'] / 1e6:>10,.0f} "
+                f"{rate / faker_rate:>8.1f}x  ({row_ratio:,.0f}x by rows/s)"
+            )
+        print(
+            f"{patients:>10,} {'Faker per-row':<18} {faker_wall:>8.1f} {faker_rate:>11,.0f} "
+            f"{faker_rate:>11,.0f} {faker['rss_mb']:>11,.0f} {'-':>10} {'1.0x':>9}{note}"
+        )
+        sys.stdout.flush()
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return 0
+
+
+def _child_main(argv: list[str]) -> None:
+    if argv[0] == "generate":
+        measured = _child_generate(argv[1], int(argv[2]), Path(argv[3]))
+    else:
+        measured = _child_faker(int(argv[1]))
+    print(json.dumps(measured))
+
+
+if __name__ == "__main__":
+    _child_main(sys.argv[1:])
