@@ -9,23 +9,29 @@ It follows dbt-duckdb's plugin contract:
   copying only tables whose snapshot moved.
 - `HEALTHLAKE_BRONZE_AS_OF_RUN=<run id>` (or `as_of_run` in the plugin config) pins the build
   to bronze as it was when that run finished: time travel for every model at once.
-- `load` is reached only for a declared source that the DuckDB file lacks after mirroring (a
-  FHIR resource type no file contained, or any source with `read_catalog: false`): it yields an
-  empty table of the bronze definition, so every model still builds, with zero rows from it.
+- Sources the catalog does not hold (a FHIR resource type no file contained, the quarantine
+  before anything was quarantined, every source with `read_catalog: false`) are created as
+  empty tables of their bronze definitions in the same step, so every model still builds, with
+  zero rows from them. Doing it here, once, rather than in `load` matters: dbt runs nodes on
+  several threads, and two of them creating the same missing table at once conflict.
+- `load` is then reached only for a source that is neither in the catalog nor declared in a
+  sources file of the project, which is an error.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import yaml
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 from duckdb import DuckDBPyConnection
 
-from iceberg.catalog import BRONZE, load_catalog
-from iceberg.duckdb_mirror import mirror_namespace
+from iceberg.catalog import BRONZE, REPO_ROOT, load_catalog
+from iceberg.duckdb_mirror import create_empty_tables, mirror_namespace
 from iceberg.exceptions import TableNotLoadedError
 from iceberg.tables import definition_for
 
@@ -42,26 +48,48 @@ class Plugin(BasePlugin):
         self._read_catalog = bool(plugin_config.get("read_catalog", True))
         pinned = os.environ.get("HEALTHLAKE_BRONZE_AS_OF_RUN") or plugin_config.get("as_of_run")
         self._as_of_run = str(pinned) if pinned else None
+        self._models_dir = Path(
+            plugin_config.get("models_dir", REPO_ROOT / "dbt_project" / "models")
+        )
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        """Mirror changed bronze tables into DuckDB before any model runs."""
-        if not self._read_catalog:
-            return
-        catalog = load_catalog(self._catalog_name)
-        mirror_namespace(catalog, conn, self._namespace, as_of_run=self._as_of_run)
+        """Mirror changed bronze tables into DuckDB, then create the declared sources the catalog
+        lacks as empty tables, before any model runs."""
+        if self._read_catalog:
+            catalog = load_catalog(self._catalog_name)
+            mirror_namespace(catalog, conn, self._namespace, as_of_run=self._as_of_run)
+        declared = declared_sources(self._models_dir, self.name)
+        unknown = [name for name in declared if definition_for(name) is None]
+        if unknown:
+            raise TableNotLoadedError(
+                f"sources {', '.join(unknown)} in {self._models_dir} are not bronze tables this "
+                "project defines (fhir_<type>, omop_<cdm table>, quarantine); fix the sources file"
+            )
+        create_empty_tables(
+            conn, self._namespace, [d for d in map(definition_for, declared) if d is not None]
+        )
 
     def load(self, source_config: SourceConfig) -> pa.Table:
-        """An empty table for a declared bronze source the catalog does not hold."""
-        name = str(source_config.identifier)
-        definition = definition_for(name)
-        if definition is None:
-            raise TableNotLoadedError(
-                f"source {self._namespace}.{name} is not in the Iceberg catalog "
-                f"{self._catalog_name!r} and is not a known bronze table; load it or remove "
-                "it from the sources file"
-            )
-        return definition.schema.empty_table()
+        """Reached only for a source neither loaded nor declared: say so."""
+        raise TableNotLoadedError(
+            f"source {self._namespace}.{source_config.identifier} is not in the Iceberg catalog "
+            f"{self._catalog_name!r} nor declared in {self._models_dir}; load it or declare it"
+        )
 
     def default_materialization(self) -> str:
         """Sources become tables in the DuckDB file, so other processes can query them."""
         return "table"
+
+
+def declared_sources(models_dir: Path, plugin_alias: str) -> list[str]:
+    """The table names of every dbt source in `models_dir` read through this plugin."""
+    names: set[str] = set()
+    for path in sorted(models_dir.rglob("*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for source in document.get("sources") or []:
+            if (source.get("meta") or {}).get("plugin") != plugin_alias:
+                continue
+            names.update(
+                str(table.get("identifier") or table["name"]) for table in source.get("tables", [])
+            )
+    return sorted(names)

@@ -24,6 +24,7 @@ from pyiceberg.exceptions import NoSuchNamespaceError
 
 from iceberg.catalog import BRONZE
 from iceberg.exceptions import TableNotLoadedError
+from iceberg.tables import BronzeTable
 from iceberg.time_travel import run_finished_ms, snapshot_at
 
 STATE_TABLE = "ops.iceberg_mirror_state"
@@ -157,3 +158,31 @@ def _copy(
         conn.execute("rollback")
         raise
     return rows
+
+
+def create_empty_tables(
+    conn: duckdb.DuckDBPyConnection, namespace: str, definitions: list[BronzeTable]
+) -> list[str]:
+    """Create each table that DuckDB's `namespace` schema lacks, empty, with its bronze
+    definition's columns; return the names created. Tables that exist are left alone."""
+    conn.execute(f"create schema if not exists {_quote(namespace)}")
+    existing = {
+        row[0]
+        for row in conn.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            [namespace],
+        ).fetchall()
+    }
+    created = []
+    for definition in definitions:
+        if definition.name in existing:
+            continue
+        view = f"__healthlake_empty_{definition.name}"
+        conn.register(view, definition.schema.empty_table())
+        conn.execute(
+            f"create table {_quote(namespace)}.{_quote(definition.name)} as "
+            f"select * from {_quote(view)}"
+        )
+        conn.unregister(view)
+        created.append(definition.name)
+    return created

@@ -18,11 +18,21 @@ renamed as (
         ---------- ids
         resource_id as encounter_id,
         {{ fhir_reference_id('patient_reference') }} as patient_id,
-        {{ fhir_reference_id(json_extract_string('resource_json', '$.serviceProvider.reference')) }}
-            as service_provider_id,
-        {{ fhir_reference_id(
-            json_extract_string('resource_json', '$.participant[0].individual.reference')
-        ) }} as practitioner_id,
+        -- A reference may be literal (Organization/1) or logical (an identifier only).
+        coalesce(
+            {{ fhir_reference_id(
+                json_extract_string('resource_json', '$.serviceProvider.reference')
+            ) }},
+            {{ json_extract_string('resource_json', '$.serviceProvider.identifier.value') }}
+        ) as service_provider_id,
+        coalesce(
+            {{ fhir_reference_id(
+                json_extract_string('resource_json', '$.participant[0].individual.reference')
+            ) }},
+            {{ json_extract_string(
+                'resource_json', '$.participant[0].individual.identifier.value'
+            ) }}
+        ) as practitioner_id,
 
         ---------- strings
         {{ json_extract_string('resource_json', '$.status') }} as status,
