@@ -105,6 +105,7 @@ lint:
     ruff check .
     ruff format --check .
     mypy
+    mypy scripts/parity.py
     cd "$DBT_PROJECT_DIR" && sqlfluff lint models macros --disable-progress-bar
 
 # Remove everything the pipeline wrote under warehouse/ and dbt's build output

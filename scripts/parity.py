@@ -171,7 +171,9 @@ def _normalized(column: str, column_type: str) -> str:
     return quoted
 
 
-def compare(conn: duckdb.DuckDBPyConnection, relation: str, transpiled: str) -> tuple[int, int, int]:
+def compare(
+    conn: duckdb.DuckDBPyConnection, relation: str, transpiled: str
+) -> tuple[int, int, int]:
     """(rows from the transpiled Athena SQL, rows in the native table, rows in one but not the
     other, as a multiset), on the columns both builds are expected to agree on."""
     columns = [
