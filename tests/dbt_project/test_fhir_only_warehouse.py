@@ -8,13 +8,16 @@ from pathlib import Path
 import pytest
 
 from iceberg.catalog import load_catalog
-from iceberg.loaders import load_fhir_ndjson
+from iceberg.loaders import load_fhir
 from tests.conftest import JUST, REPO_ROOT, run
 from tests.conftest import query_lakehouse as _query
 
 pytestmark = pytest.mark.dbt
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like"
+# A later export: a new Condition, a new version of c-004 now coded, a new Observation.
+INCREMENT = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like_increment"
+INCREMENTAL_TABLES = ("visit_occurrence", "condition_occurrence", "measurement")
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +32,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     }
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HEALTHLAKE_WAREHOUSE", str(warehouse))
-        load_fhir_ndjson(load_catalog(create=True), sorted(FIXTURE.glob("*.ndjson")), "ingest-1")
+        load_fhir(load_catalog(create=True), sorted(FIXTURE.glob("*.ndjson")), "ingest-1")
     result = run([*JUST, "build"], env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return warehouse / "lakehouse.duckdb"

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='condition_occurrence_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+    )
+}}
 -- OMOP CDM v5.4 CONDITION_OCCURRENCE: every clinical fact whose concept is in the Condition
 -- domain, and unmapped FHIR Conditions (concept 0, source code kept).
 with
@@ -33,3 +41,4 @@ final as (
 )
 
 select * from final
+{{ new_or_changed_rows() }}

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='measurement_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+    )
+}}
 -- OMOP CDM v5.4 MEASUREMENT: every clinical fact whose concept is in the Measurement domain
 -- (lab results, vital signs, blood-pressure components, measurement-type procedures), and
 -- unmapped lab/vital Observations (concept 0, source code kept).
@@ -42,3 +50,4 @@ final as (
 )
 
 select * from final
+{{ new_or_changed_rows() }}

@@ -1,3 +1,11 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='visit_occurrence_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+    )
+}}
 -- OMOP CDM v5.4 VISIT_OCCURRENCE, one row per FHIR Encounter of a known patient.
 -- An Encounter without a period (common in hand-written examples) starts on the earliest event
 -- recorded in it, else on its meta.lastUpdated, else on its load date; ops counts those.
@@ -102,3 +110,4 @@ final as (
 )
 
 select * from final
+{{ new_or_changed_rows() }}
