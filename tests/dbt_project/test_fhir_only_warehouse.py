@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from iceberg.catalog import load_catalog
 from iceberg.loaders import load_fhir
@@ -138,3 +139,24 @@ def test_ids_are_stable_across_builds(built: Path, tmp_path: Path) -> None:
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     after = _query(built, "select source_key, omop_id from silver.int_omop_id_map order by 1")
     assert after == before
+
+
+def test_every_omop_and_gold_model_and_column_is_described(built: Path) -> None:
+    documented: dict[str, dict[str, str]] = {}
+    for folder in ("omop", "gold"):
+        for path in (REPO_ROOT / "dbt_project" / "models" / folder).glob("*.yml"):
+            for model in yaml.safe_load(path.read_text()).get("models", []):
+                assert model.get("description"), f"{model['name']} has no description"
+                documented[model["name"]] = {
+                    c["name"]: c.get("description", "") for c in model.get("columns", [])
+                }
+    for folder in ("omop", "gold"):
+        for path in (REPO_ROOT / "dbt_project" / "models" / folder).glob("*.sql"):
+            columns = _query(
+                built,
+                "select column_name from information_schema.columns "
+                f"where table_schema = '{folder}' and table_name = '{path.stem}'",
+            )
+            assert columns, f"{folder}.{path.stem} was not built"
+            for (column,) in columns:
+                assert documented[path.stem].get(column), f"{path.stem}.{column} is undescribed"
