@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("new-run-id", help="print a fresh pipeline run id")
     show = commands.add_parser("summary", help="tables and row counts of the DuckDB lakehouse")
     show.add_argument("--elapsed", type=float, default=None)
+    show.add_argument("--full", action="store_true", help="list the tables of every schema")
     return parser
 
 
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
             path = lakehouse_path()
             if not path.exists():
                 raise IcebergLayerError(f"no lakehouse at {path}; run 'just build' first")
-            print(summary(path, args.elapsed))
+            print(summary(path, args.elapsed, full=args.full))
     except (IcebergLayerError, GeneratorError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

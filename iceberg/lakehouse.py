@@ -67,8 +67,19 @@ def table_counts(path: Path) -> list[TableCount]:
     return sorted(counts, key=lambda count: (order[count.schema], count.table))
 
 
-def summary(path: Path, elapsed_seconds: float | None = None) -> str:
-    """The run summary printed by `just run-local`: tables, row counts, elapsed time."""
+# Schemas whose tables the summary lists one by one: the ones people query. The others (raw
+# mirror, staging, run metadata) get one line each, so the summary stays short.
+LISTED_SCHEMAS = ("omop", "gold")
+
+
+def summary(path: Path, elapsed_seconds: float | None = None, *, full: bool = False) -> str:
+    """The run summary printed by `just run-local`: tables, row counts, elapsed time.
+
+    Args:
+        path: the DuckDB lakehouse file.
+        elapsed_seconds: the run's wall time, printed last when given.
+        full: list every table of every schema, not only the omop and gold ones.
+    """
     counts = table_counts(path)
     width = max((len(f"{c.schema}.{c.table}") for c in counts), default=10)
     lines = [f"lakehouse: {path}"]
@@ -76,8 +87,10 @@ def summary(path: Path, elapsed_seconds: float | None = None) -> str:
         in_schema = [count for count in counts if count.schema == schema]
         if not in_schema:
             continue
-        lines.append(f"  {schema} ({len(in_schema)} tables)")
-        lines += [f"    {f'{c.schema}.{c.table}':<{width}}  {c.rows:>12,}" for c in in_schema]
+        total = sum(count.rows for count in in_schema)
+        lines.append(f"  {schema}: {len(in_schema)} tables, {total:,} rows")
+        if full or schema in LISTED_SCHEMAS:
+            lines += [f"    {f'{c.schema}.{c.table}':<{width}}  {c.rows:>12,}" for c in in_schema]
     if elapsed_seconds is not None:
         lines.append(f"done in {elapsed_seconds:.1f} s")
     return "\n".join(lines)

@@ -58,3 +58,15 @@ def test_summary_lists_schemas_tables_and_counts(tmp_path: Path) -> None:
     assert "omop.person" in text and "1,234" in text
     assert "ignored" not in text
     assert text.endswith("done in 3.2 s")
+
+
+def test_summary_totals_staging_schemas_and_lists_them_only_when_full(tmp_path: Path) -> None:
+    path = tmp_path / "lakehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema silver")
+        conn.execute("create table silver.stg_a as select range as x from range(10)")
+        conn.execute("create table silver.stg_b as select range as x from range(5)")
+    short = summary(path)
+    assert "silver: 2 tables, 15 rows" in short
+    assert "silver.stg_a" not in short
+    assert "silver.stg_a" in summary(path, full=True)
