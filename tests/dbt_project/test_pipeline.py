@@ -144,3 +144,16 @@ def test_athena_target_names_a_missing_setting(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "HEALTHLAKE_ATHENA_S3_STAGING_DIR" in result.stdout + result.stderr
+
+
+def test_athena_build_names_the_missing_setting_in_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HEALTHLAKE_ATHENA")}
+    env["AWS_REGION"] = "us-east-1"
+    result = subprocess.run(
+        [*JUST, "build", "athena"], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: the athena target needs HEALTHLAKE_ATHENA_S3_STAGING_DIR (see "
+        "docs/deploy-aws.md); export it and run again"
+    ]
