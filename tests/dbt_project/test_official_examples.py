@@ -46,7 +46,8 @@ def test_one_person_per_patient(lakehouse: Path) -> None:
 def test_no_resource_is_lost(lakehouse: Path) -> None:
     rows = query_lakehouse(
         lakehouse,
-        "select resource_type, resources_in_silver, resources_in_omop + resources_without_person,"
+        "select resource_type, resources_in_silver, resources_in_omop + resources_without_patient"
+        " + resources_with_unknown_patient,"
         " resources_lost from ops.fhir_omop_reconciliation order by 1",
     )
     assert {row[0] for row in rows} == {

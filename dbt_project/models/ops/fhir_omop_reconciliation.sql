@@ -107,6 +107,7 @@ accounted as (
         resources_in.resource_type,
         resources_in.resource_id,
         max(case when placed.resource_id is not null then 1 else 0 end) as is_placed,
+        max(case when resources_in.patient_id is null then 1 else 0 end) as has_no_patient,
         max(case when person_ids.person_id is null then 1 else 0 end) as has_no_person
     from resources_in
     left join placed
@@ -125,8 +126,16 @@ per_type as (
         resource_type,
         count(*) as resources_in_silver,
         cast(sum(is_placed) as bigint) as resources_in_omop,
-        cast(sum(case when is_placed = 0 and has_no_person = 1 then 1 else 0 end) as bigint)
-            as resources_without_person,
+        cast(sum(case when is_placed = 0 and has_no_patient = 1 then 1 else 0 end) as bigint)
+            as resources_without_patient,
+        cast(
+            sum(
+                case
+                    when is_placed = 0 and has_no_patient = 0 and has_no_person = 1 then 1
+                    else 0
+                end
+            ) as bigint
+        ) as resources_with_unknown_patient,
         cast(sum(case when is_placed = 0 and has_no_person = 0 then 1 else 0 end) as bigint)
             as resources_lost
     from accounted
@@ -159,7 +168,8 @@ final as (
         per_type.resource_type,
         per_type.resources_in_silver,
         per_type.resources_in_omop,
-        per_type.resources_without_person,
+        per_type.resources_without_patient,
+        per_type.resources_with_unknown_patient,
         per_type.resources_lost,
         {% for table in [
             'person', 'visit_occurrence', 'condition_occurrence', 'drug_exposure',

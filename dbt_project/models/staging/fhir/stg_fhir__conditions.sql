@@ -17,7 +17,7 @@ renamed as (
     select
         ---------- ids
         resource_id as condition_id,
-        {{ fhir_reference_id('patient_reference') }} as patient_id,
+        {{ fhir_patient_id('patient_reference') }} as patient_id,
         {{ fhir_reference_id(json_extract_string('resource_json', '$.encounter.reference')) }}
             as encounter_id,
 

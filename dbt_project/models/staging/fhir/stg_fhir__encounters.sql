@@ -17,7 +17,7 @@ renamed as (
     select
         ---------- ids
         resource_id as encounter_id,
-        {{ fhir_reference_id('patient_reference') }} as patient_id,
+        {{ fhir_patient_id('patient_reference') }} as patient_id,
         -- A reference may be literal (Organization/1) or logical (an identifier only).
         coalesce(
             {{ fhir_reference_id(

@@ -33,7 +33,7 @@ renamed as (
     select
         ---------- ids
         latest.resource_id as medication_request_id,
-        {{ fhir_reference_id('latest.patient_reference') }} as patient_id,
+        {{ fhir_patient_id('latest.patient_reference') }} as patient_id,
         {{ fhir_reference_id(
             json_extract_string('latest.resource_json', '$.encounter.reference')
         ) }} as encounter_id,
