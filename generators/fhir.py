@@ -119,8 +119,12 @@ def _encounter(batch: PeopleBatch, visit_index: npt.NDArray[np.int64]) -> Parts:
     return [',"encounter":{"reference":"Encounter/', _ids(batch.visits.uuid[visit_index]), '"}']
 
 
-def render_patients(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
-    """One FHIR R4 Patient per person, as NDJSON lines (without the newline)."""
+def render_patients(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
+    """One FHIR R4 Patient per person, as NDJSON lines, each followed by `end`.
+
+    The writer passes `end="\\n"` so the lines come out terminated from the same join that
+    assembles them (no second copy of every line to add the newline); every renderer does so.
+    """
     states = us_states()
     state_address = _pick(
         [f'"city":{_json(state.city)},"state":"{state.abbreviation}"' for state in states],
@@ -182,12 +186,12 @@ def render_patients(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
             state_address,
             ',"postalCode":"',
             zip_code,
-            '","country":"US"}]}',
+            '","country":"US"}]}' + end,
         ]
     )
 
 
-def render_encounters(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_encounters(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Encounter per visit."""
     visits = batch.visits
     classes = [terminology.code(kind) for kind in VISIT_KINDS]
@@ -207,12 +211,12 @@ def render_encounters(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
             _text(visits.end),
             f'"}},"serviceProvider":{{"identifier":{{"system":"{care_site_system}","value":"',
             _text(visits.care_site_id),
-            '"}}}',
+            '"}}}' + end,
         ]
     )
 
 
-def render_conditions(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_conditions(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Condition per diagnosis (an encounter diagnosis, recorded at its visit)."""
     conditions = batch.conditions
     codes = [terminology.code(key) for key in batch.condition_keys]
@@ -240,7 +244,7 @@ def render_conditions(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
             date,
             '","recordedDate":"',
             date,
-            '"}',
+            '"}' + end,
         ]
     )
 
@@ -265,7 +269,7 @@ def _quantity(value: pa.Array, code: terminology.Code) -> Parts:
     ]
 
 
-def render_observations(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_observations(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Observation per vital sign or lab; blood pressure with two components."""
     observations = batch.observations
     codes = [terminology.code(key) for key in OBSERVATION_KEYS]
@@ -333,12 +337,14 @@ def render_observations(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array
             _text(observations.date),
             '",',
             _merge(is_pressure, pressure, quantity),
-            "}",
+            "}" + end,
         ]
     )
 
 
-def render_medication_requests(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_medication_requests(
+    batch: PeopleBatch, config: GeneratorConfig, end: str = ""
+) -> pa.Array:
     """One FHIR R4 MedicationRequest per prescription, with the condition it treats."""
     drugs = batch.drugs
     codes = [terminology.code(key) for key in batch.drug_keys]
@@ -365,12 +371,13 @@ def render_medication_requests(batch: PeopleBatch, config: GeneratorConfig) -> p
             '","end":"',
             _text(drugs.end),
             f'"}},"numberOfRepeatsAllowed":{REFILLS},"expectedSupplyDuration":'
-            f'{{"value":{DAYS_SUPPLY},"unit":"days","system":"{terminology.UCUM}","code":"d"}}}}}}',
+            f'{{"value":{DAYS_SUPPLY},"unit":"days","system":"{terminology.UCUM}",'
+            f'"code":"d"}}}}}}{end}',
         ]
     )
 
 
-def render_procedures(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_procedures(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Procedure per procedure done at a visit."""
     procedures = batch.procedures
     codes = [terminology.code(key) for key in batch.procedure_keys]
@@ -386,6 +393,6 @@ def render_procedures(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
             *_encounter(batch, procedures.visit_index),
             ',"performedDateTime":"',
             _text(procedures.date),
-            '"}',
+            '"}' + end,
         ]
     )

@@ -13,14 +13,13 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -42,18 +41,20 @@ class _NdjsonStream:
     digest: Any = field(default_factory=hashlib.sha256)
     rows: int = 0
 
-    def write(self, lines: pa.Array) -> None:
+    def write(self, lines: pa.Array, hasher: ThreadPoolExecutor) -> None:
+        """Append newline-terminated lines: hash them in `hasher` while writing them here."""
         if len(lines) == 0:
             return
-        terminated = pc.binary_join_element_wise(lines, "\n", "")
         # The string data buffer of a fresh array is exactly the lines back to back: write it
         # without building a Python bytes object per line.
-        offsets = np.frombuffer(terminated.buffers()[1], dtype=np.int32, count=len(terminated) + 1)
-        first = offsets[terminated.offset]
-        last = offsets[terminated.offset + len(terminated)]
-        data = memoryview(terminated.buffers()[2])[first:last]
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1)
+        first = offsets[lines.offset]
+        last = offsets[lines.offset + len(lines)]
+        data = memoryview(lines.buffers()[2])[first:last]
+        # Both release the GIL on large buffers, so hashing and writing overlap on two cores.
+        hashed = hasher.submit(self.digest.update, data)
         self.handle.write(data)
-        self.digest.update(data)
+        hashed.result()
         self.rows += len(lines)
 
 
@@ -69,8 +70,14 @@ class _ParquetStream:
         self.rows += rows.num_rows
 
 
+class FhirRenderer(Protocol):
+    """Renders a batch as one resource type's NDJSON lines, each followed by `end`."""
+
+    def __call__(self, batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array: ...
+
+
 # What each batch renders to: (resource type, renderer) for FHIR, (CDM table, renderer) for OMOP.
-FHIR_RENDERERS: dict[str, Callable[[PeopleBatch, GeneratorConfig], pa.Array]] = {
+FHIR_RENDERERS: dict[str, FhirRenderer] = {
     "Patient": fhir.render_patients,
     "Encounter": fhir.render_encounters,
     "Condition": fhir.render_conditions,
@@ -96,6 +103,10 @@ OMOP_WORLD_RENDERERS: dict[str, Callable[[GeneratorConfig], pa.Table]] = {
     "provider": omop.render_provider,
     "cdm_source": omop.render_cdm_source,
 }
+
+
+# One batch in flight: its FHIR lines and OMOP tables, by stream name, as they are rendered.
+_RenderedBatch = tuple[dict[str, "Future[pa.Array]"], dict[str, "Future[pa.Table]"]]
 
 
 def _sha256(path: Path) -> str:
@@ -161,7 +172,7 @@ def _write_dataset(
         resource_type: _NdjsonStream(
             path=folder / "fhir" / f"{resource_type}.ndjson",
             resource_type=resource_type,
-            handle=(folder / "fhir" / f"{resource_type}.ndjson").open("wb"),
+            handle=(folder / "fhir" / f"{resource_type}.ndjson").open("wb", buffering=0),
         )
         for resource_type in (FHIR_RENDERERS if "fhir" in renderings else {})
     }
@@ -181,28 +192,51 @@ def _write_dataset(
         for table, render_world in OMOP_WORLD_RENDERERS.items():
             if table in parquet:
                 parquet[table].write(render_world(config))
-        with _progress(config.patients) as progress:
+        with (
+            _progress(config.patients) as progress,
+            ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool,
+            ThreadPoolExecutor(max_workers=1) as writer,
+            ThreadPoolExecutor(max_workers=1) as hasher,
+        ):
             task = progress.add_task("generate", total=config.patients)
-            # Renderers are pure functions of the batch and spend their time in Arrow and
-            # numpy kernels that release the GIL, so two threads use both cores; results are
-            # written in a fixed order, so the bytes do not depend on thread timing.
-            with ThreadPoolExecutor(max_workers=RENDER_THREADS) as pool:
-                for batch in draw_population(config):
-                    fhir_lines = {
-                        name: pool.submit(render, batch, config)
+
+            def write_batch(rendered: _RenderedBatch) -> None:
+                fhir_lines, omop_rows = rendered
+                for name, lines in fhir_lines.items():
+                    ndjson[name].write(lines.result(), hasher)
+                for name, rows in omop_rows.items():
+                    parquet[name].write(rows.result())
+
+            # A pipeline of three stages on two cores: this thread draws batch n+1 while the
+            # pool renders batch n and the writer writes (and hashes) batch n-1. Renderers are
+            # pure functions of the batch and spend their time in Arrow and numpy kernels, and
+            # hashing and file writes release the GIL too, so the stages run in parallel. Each
+            # stream is written by one thread in batch order, so the bytes do not depend on
+            # thread timing; waiting for batch n-1's write before queueing batch n's keeps at
+            # most about three batches in memory.
+            written: Future[None] | None = None
+            written_people = 0
+            for batch in draw_population(config):
+                rendered: _RenderedBatch = (
+                    {
+                        name: pool.submit(render, batch, config, "\n")
                         for name, render in FHIR_RENDERERS.items()
                         if name in ndjson
-                    }
-                    omop_rows = {
+                    },
+                    {
                         name: pool.submit(render, batch)
                         for name, render in OMOP_RENDERERS.items()
                         if name in parquet
-                    }
-                    for name, lines in fhir_lines.items():
-                        ndjson[name].write(lines.result())
-                    for name, rows in omop_rows.items():
-                        parquet[name].write(rows.result())
-                    progress.advance(task, len(batch))
+                    },
+                )
+                if written is not None:
+                    written.result()
+                    progress.advance(task, written_people)
+                written = writer.submit(write_batch, rendered)
+                written_people = len(batch)
+            if written is not None:
+                written.result()
+                progress.advance(task, written_people)
     finally:
         for stream in ndjson.values():
             stream.handle.close()
