@@ -12,8 +12,9 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -31,6 +32,8 @@ from generators.population import PeopleBatch, draw_population
 MANIFEST = "manifest.json"
 RENDERINGS = ("fhir", "omop")
 RENDER_THREADS = 2
+# How long jemalloc keeps freed pages before returning them to the OS (see _reusing_memory).
+JEMALLOC_DECAY_MS = 5_000
 
 
 @dataclass
@@ -109,6 +112,29 @@ OMOP_WORLD_RENDERERS: dict[str, Callable[[GeneratorConfig], pa.Table]] = {
 _RenderedBatch = tuple[dict[str, "Future[pa.Array]"], dict[str, "Future[pa.Table]"]]
 
 
+@contextmanager
+def _reusing_memory() -> Iterator[None]:
+    """Allocate Arrow buffers from jemalloc, which keeps freed pages for a few seconds.
+
+    Every batch renders a few hundred MB of short-lived buffers. Arrow's default allocator
+    (mimalloc) hands large freed blocks back to the OS at once, so the next batch faults in fresh
+    pages that the kernel must zero: measured, that was a third of the CPU time of a FHIR run.
+    jemalloc with a decay of a few seconds reuses them instead, for about the same peak RSS.
+    """
+    try:
+        pool = pa.jemalloc_memory_pool()
+    except NotImplementedError:  # a pyarrow built without jemalloc: keep the default
+        yield
+        return
+    previous = pa.default_memory_pool()
+    pa.jemalloc_set_decay_ms(JEMALLOC_DECAY_MS)
+    pa.set_memory_pool(pool)
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -155,7 +181,8 @@ def generate(
             "choose a writable --out folder"
         ) from error
     try:
-        manifest = _write_dataset(config, staging, renderings)
+        with _reusing_memory():
+            manifest = _write_dataset(config, staging, renderings)
         _swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
