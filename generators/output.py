@@ -36,6 +36,20 @@ RENDER_THREADS = 2
 JEMALLOC_DECAY_MS = 5_000
 
 
+def ndjson_bytes(lines: pa.Array) -> memoryview:
+    """The bytes of newline-terminated lines, back to back, without copying them.
+
+    The string data buffer of an array holds its lines back to back: its slice between the first
+    and last offsets is the NDJSON, with no Python bytes object built per line.
+    """
+    if len(lines) == 0:
+        return memoryview(b"")
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=lines.offset + len(lines) + 1)
+    first = offsets[lines.offset]
+    last = offsets[lines.offset + len(lines)]
+    return memoryview(lines.buffers()[2])[first:last]
+
+
 @dataclass
 class _NdjsonStream:
     path: Path
@@ -48,12 +62,7 @@ class _NdjsonStream:
         """Append newline-terminated lines: hash them in `hasher` while writing them here."""
         if len(lines) == 0:
             return
-        # The string data buffer of a fresh array is exactly the lines back to back: write it
-        # without building a Python bytes object per line.
-        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=len(lines) + 1)
-        first = offsets[lines.offset]
-        last = offsets[lines.offset + len(lines)]
-        data = memoryview(lines.buffers()[2])[first:last]
+        data = ndjson_bytes(lines)
         # Both release the GIL on large buffers, so hashing and writing overlap on two cores.
         hashed = hasher.submit(self.digest.update, data)
         self.handle.write(data)
