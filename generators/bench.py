@@ -1,5 +1,9 @@
 """`just bench`: time the OMOP and FHIR renderings and a per-row Faker baseline.
 
+Beside the full renderings (whole clinical histories, set against Faker's person rows by
+patients/s and by rows/s), it prints a like-for-like line: the same person rows, one FHIR
+Patient line per person written as NDJSON, against the Faker rows written as NDJSON.
+
 Each measurement runs in a fresh child process so its peak RSS (`ru_maxrss`) is its own. The
 figures are wall-clock and depend on the machine and on whatever else runs on it: they are
 printed for people (docs/performance.md), never asserted by tests.
