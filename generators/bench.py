@@ -1,5 +1,9 @@
 """`just bench`: time the OMOP and FHIR renderings and a per-row Faker baseline.
 
+Beside the full renderings (whole clinical histories, set against Faker's person rows by
+patients/s and by rows/s), it prints a like-for-like line: the same person rows, one FHIR
+Patient line per person written as NDJSON, against the Faker rows written as NDJSON.
+
 Each measurement runs in a fresh child process so its peak RSS (`ru_maxrss`) is its own. The
 figures are wall-clock and depend on the machine and on whatever else runs on it: they are
 printed for people (docs/performance.md), never asserted by tests.
@@ -7,6 +11,7 @@ printed for people (docs/performance.md), never asserted by tests.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import resource
 import shutil
@@ -17,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from generators.config import load_config
-from generators.output import generate
+from generators.fhir import render_patients
+from generators.output import generate, ndjson_bytes
+from generators.population import draw_population
 
 # The Faker baseline builds person rows one dict at a time (the common hand-rolled approach);
 # above this many patients its rate is measured at this size and the time extrapolated.
@@ -42,7 +49,32 @@ def _child_generate(rendering: str, patients: int, out: Path) -> dict[str, Any]:
     }
 
 
-def _child_faker(patients: int) -> dict[str, Any]:
+def _child_persons(patients: int, out: Path) -> dict[str, Any]:
+    """Our side of the like-for-like comparison: one person row per patient, as NDJSON.
+
+    Draws the whole population (clinical histories included: the model has no demographics-only
+    draw, so this is conservative) and writes only the FHIR Patient lines, with their SHA-256.
+    """
+    config = load_config(None, patients=patients)
+    out.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    started = time.perf_counter()
+    with (out / "Patient.ndjson").open("wb") as handle:
+        for batch in draw_population(config):
+            lines = render_patients(batch, config, "\n")
+            data = ndjson_bytes(lines)
+            handle.write(data)
+            digest.update(data)
+    wall = time.perf_counter() - started
+    return {"wall": wall, "rows": patients, "rss_mb": _peak_rss_mb()}
+
+
+def _child_faker(patients: int, out: Path | None = None) -> dict[str, Any]:
+    """The per-row baseline: person rows built one dict at a time with Faker calls.
+
+    With `out`, the rows are also written as NDJSON (one json.dumps per row, with SHA-256), the
+    same output format as `_child_persons`; the time of building the dicts alone is `wall`.
+    """
     from faker import Faker
 
     fake = Faker("en_US")
@@ -66,7 +98,17 @@ def _child_faker(patients: int) -> dict[str, Any]:
             }
         )
     wall = time.perf_counter() - started
-    return {"wall": wall, "rows": len(rows), "rss_mb": _peak_rss_mb()}
+    measured: dict[str, Any] = {"wall": wall, "rows": len(rows), "rss_mb": _peak_rss_mb()}
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        with (out / "persons.ndjson").open("wb") as handle:
+            for row in rows:
+                line = (json.dumps(row, separators=(",", ":")) + "\n").encode()
+                handle.write(line)
+                digest.update(line)
+        measured["wall_ndjson"] = time.perf_counter() - started
+    return measured
 
 
 def _run_child(*args: str) -> dict[str, Any]:
@@ -90,8 +132,13 @@ def run_bench(sizes: list[int], work_dir: Path) -> int:
     )
     for patients in sizes:
         faker_size = min(patients, FAKER_MAX_PATIENTS)
-        faker = _run_child("faker", str(faker_size))
+        faker_out = work_dir / f"faker-{faker_size}"
+        try:
+            faker = _run_child("faker", str(faker_size), str(faker_out))
+        finally:
+            shutil.rmtree(faker_out, ignore_errors=True)
         faker_rate = faker_size / faker["wall"]
+        faker_ndjson_rate = faker_size / faker["wall_ndjson"]
         faker_wall = patients / faker_rate
         note = "" if faker_size == patients else f" (rate at {faker_size:,}, extrapolated)"
         for rendering in ("omop", "fhir"):
@@ -112,6 +159,19 @@ def run_bench(sizes: list[int], work_dir: Path) -> int:
             f"{patients:>10,} {'Faker per-row':<18} {faker_wall:>8.1f} {faker_rate:>11,.0f} "
             f"{faker_rate:>11,.0f} {faker['rss_mb']:>11,.0f} {'-':>10} {'1.0x':>9}{note}"
         )
+        # Like for like: the same person rows, written in the same format (NDJSON).
+        out = work_dir / f"persons-{patients}"
+        try:
+            persons = _run_child("persons", str(patients), str(out))
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+        persons_rate = patients / persons["wall"]
+        print(
+            f"{patients:>10,} {'person rows NDJSON':<18} {persons['wall']:>8.1f} "
+            f"{persons_rate:>11,.0f} {persons_rate:>11,.0f} {persons['rss_mb']:>11,.0f} "
+            f"{'-':>10} {persons_rate / faker_ndjson_rate:>8.1f}x  (vs Faker rows + NDJSON "
+            f"{faker_ndjson_rate:,.0f}/s; {persons_rate / faker_rate:,.1f}x vs its dicts alone)"
+        )
         sys.stdout.flush()
     shutil.rmtree(work_dir, ignore_errors=True)
     return 0
@@ -120,8 +180,10 @@ def run_bench(sizes: list[int], work_dir: Path) -> int:
 def _child_main(argv: list[str]) -> None:
     if argv[0] == "generate":
         measured = _child_generate(argv[1], int(argv[2]), Path(argv[3]))
+    elif argv[0] == "persons":
+        measured = _child_persons(int(argv[1]), Path(argv[2]))
     else:
-        measured = _child_faker(int(argv[1]))
+        measured = _child_faker(int(argv[1]), Path(argv[2]) if len(argv) > 2 else None)
     print(json.dumps(measured))
 
 

@@ -53,12 +53,18 @@ def _json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _join(parts: Parts) -> pa.Array:
-    """Concatenate string arrays and constant fragments element-wise."""
+def _join(parts: Parts, skip_nulls: bool = False) -> pa.Array:
+    """Concatenate string arrays and constant fragments element-wise.
+
+    With `skip_nulls`, a null in a row leaves that part out of the row (nothing is written for
+    it); otherwise no part may be null.
+    """
     arrays = [part for part in parts if not isinstance(part, str)]
     if arrays and len(arrays[0]) == 0:
         return pa.array([], pa.string())
-    return pc.binary_join_element_wise(*parts, "")
+    return pc.binary_join_element_wise(
+        *parts, "", null_handling="skip" if skip_nulls else "emit_null"
+    )
 
 
 def _ids(values: npt.NDArray[np.bytes_]) -> pa.Array:
@@ -70,9 +76,9 @@ def _ids(values: npt.NDArray[np.bytes_]) -> pa.Array:
     )
 
 
-def _text(values: npt.NDArray[np.generic]) -> pa.Array:
-    """Numbers as JSON number text, dates as YYYY-MM-DD."""
-    return pc.cast(pa.array(values), pa.string())
+def _text(values: npt.NDArray[np.generic], null: npt.NDArray[np.bool_] | None = None) -> pa.Array:
+    """Numbers as JSON number text, dates as YYYY-MM-DD; null where `null` holds."""
+    return pc.cast(pa.array(values, mask=null), pa.string())
 
 
 def _pick(fragments: list[str], index: npt.NDArray[np.int64]) -> pa.Array:
@@ -119,8 +125,12 @@ def _encounter(batch: PeopleBatch, visit_index: npt.NDArray[np.int64]) -> Parts:
     return [',"encounter":{"reference":"Encounter/', _ids(batch.visits.uuid[visit_index]), '"}']
 
 
-def render_patients(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
-    """One FHIR R4 Patient per person, as NDJSON lines (without the newline)."""
+def render_patients(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
+    """One FHIR R4 Patient per person, as NDJSON lines, each followed by `end`.
+
+    The writer passes `end="\\n"` so the lines come out terminated from the same join that
+    assembles them (no second copy of every line to add the newline); every renderer does so.
+    """
     states = us_states()
     state_address = _pick(
         [f'"city":{_json(state.city)},"state":"{state.abbreviation}"' for state in states],
@@ -182,12 +192,12 @@ def render_patients(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
             state_address,
             ',"postalCode":"',
             zip_code,
-            '","country":"US"}]}',
+            '","country":"US"}]}' + end,
         ]
     )
 
 
-def render_encounters(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_encounters(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Encounter per visit."""
     visits = batch.visits
     classes = [terminology.code(kind) for kind in VISIT_KINDS]
@@ -207,12 +217,12 @@ def render_encounters(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
             _text(visits.end),
             f'"}},"serviceProvider":{{"identifier":{{"system":"{care_site_system}","value":"',
             _text(visits.care_site_id),
-            '"}}}',
+            '"}}}' + end,
         ]
     )
 
 
-def render_conditions(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_conditions(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Condition per diagnosis (an encounter diagnosis, recorded at its visit)."""
     conditions = batch.conditions
     codes = [terminology.code(key) for key in batch.condition_keys]
@@ -240,33 +250,25 @@ def render_conditions(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
             date,
             '","recordedDate":"',
             date,
-            '"}',
+            '"}' + end,
         ]
     )
 
 
-def _merge(where: npt.NDArray[np.bool_], chosen: pa.Array, others: pa.Array) -> pa.Array:
-    """Rows from `chosen` where `where` holds and from `others` elsewhere, in row order.
+def _units(code: terminology.Code) -> str:
+    """The rest of a valueQuantity after its value: unit and UCUM code, closed."""
+    unit = _json(code.unit_code or "")
+    return f',"unit":{unit},"system":"{terminology.UCUM}","code":{unit}}}'
 
-    Each side is rendered only for its own rows; one take puts them back in order.
+
+def render_observations(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
+    """One FHIR R4 Observation per vital sign or lab; blood pressure with two components.
+
+    The whole line is one join. What differs by kind of observation (category, code, units and,
+    for blood pressure, the second identifier and the two components) comes from fragments picked
+    per row by `key`; the columns only blood pressure has (diastolic id and value) are null on the
+    other rows and skipped by the join, as are the fragments that surround them.
     """
-    position = np.empty(len(where), dtype=np.int64)
-    position[where] = np.arange(np.count_nonzero(where))
-    position[~where] = np.count_nonzero(where) + np.arange(np.count_nonzero(~where))
-    return pa.concat_arrays([chosen, others]).take(pa.array(position))
-
-
-def _quantity(value: pa.Array, code: terminology.Code) -> Parts:
-    unit = code.unit_code or ""
-    return [
-        '{"value":',
-        value,
-        f',"unit":{_json(unit)},"system":"{terminology.UCUM}","code":{_json(unit)}}}',
-    ]
-
-
-def render_observations(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
-    """One FHIR R4 Observation per vital sign or lab; blood pressure with two components."""
     observations = batch.observations
     codes = [terminology.code(key) for key in OBSERVATION_KEYS]
     categories = [
@@ -275,70 +277,63 @@ def render_observations(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array
         else _coding(terminology.OBSERVATION_CATEGORY, "vital-signs", "Vital Signs")
         for code in codes
     ]
+    measurement_system = omop_id_system("measurement")
+    systolic, diastolic = terminology.code("systolic_bp"), terminology.code("diastolic_bp")
+    pressure = [key == BLOOD_PRESSURE for key in range(len(codes))]
+    # Per key: what opens the second identifier (blood pressure only) ...
+    second_identifier = [
+        f'"}},{{"system":"{measurement_system}","value":"' if bp else None for bp in pressure
+    ]
+    # ... what lies between the identifiers and the subject's id ...
     heads = [
-        f'"category":[{{"coding":[{category}]}}],"code":{_concept(code)}'
+        f'"}}],"status":"final","category":[{{"coding":[{category}]}}],"code":{_concept(code)},'
+        '"subject":{"reference":"Patient/'
         for category, code in zip(categories, codes, strict=True)
     ]
-    measurement_system = omop_id_system("measurement")
-    is_pressure = observations.key == BLOOD_PRESSURE
-    value = _text(observations.value)
-    second_identifier = pc.if_else(
-        pa.array(is_pressure),
-        _join(
-            [
-                f',{{"system":"{measurement_system}","value":"',
-                _text(observations.second_measurement_id),
-                '"}',
-            ]
-        ),
-        "",
-    )
-    systolic, diastolic = terminology.code("systolic_bp"), terminology.code("diastolic_bp")
-    pressure_rows = np.flatnonzero(is_pressure)
-    pressure = _join(
-        [
-            f'"component":[{{"code":{_concept(systolic)},"valueQuantity":',
-            *_quantity(value.take(pa.array(pressure_rows)), systolic),
-            f'}},{{"code":{_concept(diastolic)},"valueQuantity":',
-            *_quantity(_text(observations.second_value[pressure_rows]), diastolic),
-            "}]",
-        ]
-    )
-    other_rows = np.flatnonzero(~is_pressure)
-    units = [
-        f',"unit":{_json(c.unit_code or "")},"system":"{terminology.UCUM}",'
-        f'"code":{_json(c.unit_code or "")}}}'
-        for c in codes
+    # ... what opens the (first) value ...
+    openings = [
+        '","component":[{"code":' + _concept(systolic) + ',"valueQuantity":{"value":'
+        if bp
+        else '","valueQuantity":{"value":'
+        for bp in pressure
     ]
-    quantity = _join(
-        [
-            '"valueQuantity":{"value":',
-            value.take(pa.array(other_rows)),
-            _pick(units, observations.key[other_rows]),
-        ]
-    )
+    # ... what follows it (for blood pressure, up to the diastolic value) ...
+    units = [
+        f'{_units(systolic)}}},{{"code":{_concept(diastolic)},"valueQuantity":{{"value":'
+        if bp
+        else f"{_units(code)}}}{end}"
+        for bp, code in zip(pressure, codes, strict=True)
+    ]
+    # ... and what closes a blood pressure after its diastolic value.
+    closings = [f"{_units(diastolic)}}}]}}{end}" if bp else None for bp in pressure]
+    key = pa.array(observations.key)
+    others = observations.key != BLOOD_PRESSURE
     return _join(
         [
             '{"resourceType":"Observation","id":"',
             _ids(observations.uuid),
             _meta_and_identifier(config, measurement_system),
             _text(observations.measurement_id),
-            '"}',
-            second_identifier,
-            '],"status":"final",',
-            _pick(heads, observations.key),
-            *_subject(batch, observations.person_index),
+            pa.array(second_identifier, pa.string()).take(key),
+            _text(observations.second_measurement_id, null=others),
+            pa.array(heads, pa.string()).take(key),
+            *_subject(batch, observations.person_index)[1:],
             *_encounter(batch, observations.visit_index),
             ',"effectiveDateTime":"',
             _text(observations.date),
-            '",',
-            _merge(is_pressure, pressure, quantity),
-            "}",
-        ]
+            pa.array(openings, pa.string()).take(key),
+            _text(observations.value),
+            pa.array(units, pa.string()).take(key),
+            _text(observations.second_value, null=others),
+            pa.array(closings, pa.string()).take(key),
+        ],
+        skip_nulls=True,
     )
 
 
-def render_medication_requests(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_medication_requests(
+    batch: PeopleBatch, config: GeneratorConfig, end: str = ""
+) -> pa.Array:
     """One FHIR R4 MedicationRequest per prescription, with the condition it treats."""
     drugs = batch.drugs
     codes = [terminology.code(key) for key in batch.drug_keys]
@@ -365,12 +360,13 @@ def render_medication_requests(batch: PeopleBatch, config: GeneratorConfig) -> p
             '","end":"',
             _text(drugs.end),
             f'"}},"numberOfRepeatsAllowed":{REFILLS},"expectedSupplyDuration":'
-            f'{{"value":{DAYS_SUPPLY},"unit":"days","system":"{terminology.UCUM}","code":"d"}}}}}}',
+            f'{{"value":{DAYS_SUPPLY},"unit":"days","system":"{terminology.UCUM}",'
+            f'"code":"d"}}}}}}{end}',
         ]
     )
 
 
-def render_procedures(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
+def render_procedures(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Procedure per procedure done at a visit."""
     procedures = batch.procedures
     codes = [terminology.code(key) for key in batch.procedure_keys]
@@ -386,6 +382,6 @@ def render_procedures(batch: PeopleBatch, config: GeneratorConfig) -> pa.Array:
             *_encounter(batch, procedures.visit_index),
             ',"performedDateTime":"',
             _text(procedures.date),
-            '"}',
+            '"}' + end,
         ]
     )
