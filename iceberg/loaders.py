@@ -427,7 +427,7 @@ class _Spill:
         if path.exists():
             # Small batches, so a data file's in-memory buffer (iceberg/streaming.py) fills
             # close to its target instead of overshooting it by most of a spill batch.
-            yield from pq.ParquetFile(path).iter_batches(batch_size=_READ_BATCH_ROWS)
+            yield from parquet_batches(pq.ParquetFile(path), _READ_BATCH_ROWS)
 
 
 def _resource_row(record: FhirRecord, source: str, run_id: str, stamp: datetime) -> dict[str, Any]:
@@ -621,7 +621,7 @@ def _omop_write(cdm_table: str, path: Path, sha: str, run_id: str, stamp: dateti
 
     def batches() -> Iterator[pa.RecordBatch]:
         first = 0
-        for batch in _open_parquet(path).iter_batches(batch_size=_BATCH_ROWS):
+        for batch in parquet_batches(_open_parquet(path), _BATCH_ROWS):
             data = _conform(pa.Table.from_batches([batch]), cdm_schema, source)
             columns = {name: data.column(name) for name in cdm_schema.names}
             columns.update(_lineage(batch.num_rows, source, first, run_id, stamp))
@@ -693,6 +693,17 @@ def _lineage(
         "pipeline_run_id": pa.array([run_id] * size, pa.string()),
         "loaded_at": pa.array([loaded_at] * size, pa.timestamp("us")),
     }
+
+
+def parquet_batches(parquet: pq.ParquetFile, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The file's rows in batches of at most `batch_rows`, one row group at a time.
+
+    One `iter_batches` call per row group, not one for the whole file: over a whole file,
+    pyarrow's reader keeps buffers of every row group it has passed (measured: 210 MiB held
+    after reading a 3M-row spill), so memory grew with the input.
+    """
+    for row_group in range(parquet.metadata.num_row_groups):
+        yield from parquet.iter_batches(batch_size=batch_rows, row_groups=[row_group])
 
 
 def _open_parquet(path: Path) -> pq.ParquetFile:
