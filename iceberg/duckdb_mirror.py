@@ -1,9 +1,11 @@
 """Keep the `bronze` schema of the DuckDB lakehouse a mirror of the Iceberg `bronze` namespace.
 
 DuckDB cannot read Iceberg here (no offline `iceberg` extension), so each bronze table is
-copied into the DuckDB file, streamed as Arrow batches from PyIceberg (memory stays bounded for
-tables larger than RAM). The snapshot each copy was taken from is recorded in
-`ops.iceberg_mirror_state`; a table whose Iceberg snapshot has not moved is not copied again.
+copied into the DuckDB file, streamed as Arrow batches from PyIceberg one data file at a time
+(`iceberg.streaming.scan_reader`), with DuckDB's memory limit lowered to MIRROR_MEMORY_LIMIT for
+the copy and put back after it: memory stays bounded for tables larger than RAM. The snapshot
+each copy was taken from is recorded in `ops.iceberg_mirror_state`; a table whose Iceberg
+snapshot has not moved is not copied again.
 Each table is replaced inside one DuckDB transaction, so an interrupted copy leaves the
 previous copy (or none), never half a table.
 
