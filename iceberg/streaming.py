@@ -45,6 +45,9 @@ def scan_reader(scan: DataScan) -> pa.RecordBatchReader:
     by PyIceberg's `ArrowScan`, but the next file is read only once the previous one has been
     consumed.
     """
+    if scan.limit is not None:
+        # A limit would apply to each file separately here; no caller of ours sets one.
+        raise ValueError("scan_reader reads whole scans; use scan.to_arrow_batch_reader()")
     projected = scan.projection()
     target = schema_to_pyarrow(projected)
     arrow_scan = ArrowScan(
@@ -55,7 +58,8 @@ def scan_reader(scan: DataScan) -> pa.RecordBatchReader:
         for task in scan.plan_files():
             for batch in arrow_scan.to_record_batches([task]):
                 # Zero-copy slices: a consumer that pulls several batches at once (DuckDB, one
-                # per thread) then holds a few thousand rows each, not a whole file each.
+                # per thread) then takes slices of the file in memory, instead of making the
+                # next file be read while this one is still held.
                 for start in range(0, batch.num_rows, SCAN_BATCH_ROWS):
                     yield batch.slice(start, SCAN_BATCH_ROWS)
 
