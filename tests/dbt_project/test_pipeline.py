@@ -41,12 +41,9 @@ def test_run_local_prints_a_summary(first_run: subprocess.CompletedProcess[str])
     assert "run test-run-1" in out
     assert "generated 250 patients (seed 5)" in out
     assert "all models built and all tests passed" in out
-    for table in (
-        "bronze.fhir_patient",
-        "silver.stg_fhir__patients",
-        "omop.person",
-        "gold.dim_patient",
-    ):
+    for schema in ("bronze", "silver", "omop", "gold", "ops"):
+        assert f"\n  {schema}: " in out
+    for table in ("omop.person", "omop.measurement", "gold.dim_patient"):
         assert table in out
     assert "done in" in out
 
