@@ -103,14 +103,24 @@ def main(argv: list[str]) -> int:
         print(json.dumps(run_step(argv[1], Path(argv[2]))))
         return 0
     sizes = [int(arg) for arg in argv] or [10_000, 1_000_000]
+    # Seconds on a shared machine depend on what else runs: the load average goes with them.
+    print(f"load average {_load_average()}")
     print(f"{'patients':>10}  {'step':<17}  {'seconds':>8}  {'peak RSS MiB':>12}  {'rows':>10}")
     for count in sizes:
         for step, result in bench(count):
             print(
                 f"{count:>10,}  {step:<17}  {result['seconds']:>8.2f}  "
-                f"{result['peak_rss_mib']:>12,.0f}  {int(result['rows']):>10,}"
+                f"{result['peak_rss_mib']:>12,.0f}  {int(result['rows']):>10,}",
+                flush=True,
             )
+        print(f"load average {_load_average()}", flush=True)
     return 0
+
+
+def _load_average() -> str:
+    import os
+
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Keep the `bronze` schema of the DuckDB lakehouse a mirror of the Iceberg `bronze` namespace.
 
 DuckDB cannot read Iceberg here (no offline `iceberg` extension), so each bronze table is
-copied into the DuckDB file, streamed as Arrow batches from PyIceberg (memory stays bounded for
-tables larger than RAM). The snapshot each copy was taken from is recorded in
-`ops.iceberg_mirror_state`; a table whose Iceberg snapshot has not moved is not copied again.
+copied into the DuckDB file, streamed as Arrow batches from PyIceberg one data file at a time
+(`iceberg.streaming.scan_reader`), with DuckDB's memory limit lowered to MIRROR_MEMORY_LIMIT for
+the copy and put back after it: memory stays bounded for tables larger than RAM. The snapshot
+each copy was taken from is recorded in `ops.iceberg_mirror_state`; a table whose Iceberg
+snapshot has not moved is not copied again.
 Each table is replaced inside one DuckDB transaction, so an interrupted copy leaves the
 previous copy (or none), never half a table.
 
@@ -14,6 +16,10 @@ current at that moment, and copied again from the current one once the pin is li
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -24,10 +30,16 @@ from pyiceberg.exceptions import NoSuchNamespaceError
 
 from iceberg.catalog import BRONZE
 from iceberg.exceptions import TableNotLoadedError
+from iceberg.streaming import scan_reader
 from iceberg.tables import BronzeTable
 from iceberg.time_travel import run_finished_ms, snapshot_at
 
 STATE_TABLE = "ops.iceberg_mirror_state"
+# DuckDB's memory limit while copying. By default DuckDB may use 80% of RAM and keeps the blocks
+# of a table being created in its buffer pool up to that limit, so its memory grew with the
+# table; under this limit it writes them to the database file instead. Restored afterwards: the
+# dbt build that runs next on the same connection keeps its own limit.
+MIRROR_MEMORY_LIMIT = "256MiB"
 
 
 @dataclass(frozen=True)
@@ -104,26 +116,88 @@ def mirror_namespace(
     pinned_ms = run_finished_ms(catalog, as_of_run, namespace) if as_of_run else None
     _ensure_state_table(conn)
     conn.execute(f"create schema if not exists {_quote(namespace)}")
-    results = []
-    for identifier in identifiers:
-        name = identifier[-1]
-        table = catalog.load_table(identifier)
-        if pinned_ms is None:
-            snapshot = table.current_snapshot()
-            snapshot_id = snapshot.snapshot_id if snapshot else None
-        else:
-            snapshot_id = snapshot_at(table, pinned_ms)
-        if _recorded_snapshot(conn, namespace, name) == snapshot_id:
-            results.append(MirroredTable(f"{namespace}.{name}", snapshot_id, -1, copied=False))
-            continue
-        if snapshot_id is None:
-            reader = pa.RecordBatchReader.from_batches(table.schema().as_arrow(), iter(()))
-        else:
-            # Streams one data file at a time: memory stays bounded for tables larger than RAM.
-            reader = table.scan(snapshot_id=snapshot_id).to_arrow_batch_reader()
-        rows = _copy(conn, namespace, name, ".".join(identifier), snapshot_id, reader)
-        results.append(MirroredTable(f"{namespace}.{name}", snapshot_id, rows, copied=True))
-    return results
+    with memory_limited(conn, MIRROR_MEMORY_LIMIT):
+        return [
+            _mirror_table(catalog, conn, namespace, identifier, pinned_ms)
+            for identifier in identifiers
+        ]
+
+
+@contextmanager
+def memory_limited(conn: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """Run the block under DuckDB `memory_limit = limit`, then put the previous limit back.
+
+    Only for a database file: an in-memory database has nowhere else to keep a table, so
+    limiting it would only make large copies fail. A lower limit set by the caller is kept.
+    """
+    in_file = conn.execute(
+        "select path is not null from duckdb_databases() where database_name = current_database()"
+    ).fetchall()[0][0]
+    previous = _memory_limit(conn)
+    conn.execute(f"set memory_limit = '{limit}'")
+    lowered = _size_bytes(_memory_limit(conn)) < _size_bytes(previous)
+    if not (in_file and lowered):
+        _restore_memory_limit(conn, previous)
+        yield
+        return
+    try:
+        yield
+    finally:
+        _restore_memory_limit(conn, previous)
+
+
+def _restore_memory_limit(conn: duckdb.DuckDBPyConnection, previous: str) -> None:
+    # RESET brings back DuckDB's default exactly (a printed limit is rounded); a limit the
+    # caller had set is set again.
+    conn.execute("reset memory_limit")
+    if _memory_limit(conn) != previous:
+        conn.execute(f"set memory_limit = '{previous}'")
+
+
+def _memory_limit(conn: duckdb.DuckDBPyConnection) -> str:
+    """DuckDB's memory limit as it prints it, e.g. '18.8 GiB'."""
+    value: str = conn.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    return value
+
+
+_SIZE_UNITS = {"": 1, "k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12}
+
+
+def _size_bytes(text: str) -> float:
+    """'18.8 GiB' -> bytes; DuckDB prints limits this way. Unparsable (e.g. no limit): inf."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([kmgt]?)(i?)b?(?:ytes)?\s*", text.lower())
+    if not match:
+        return math.inf
+    number, prefix, binary = match.groups()
+    if binary:
+        return float(number) * 1024 ** " kmgt".index(prefix or " ")
+    return float(number) * _SIZE_UNITS[prefix]
+
+
+def _mirror_table(
+    catalog: Catalog,
+    conn: duckdb.DuckDBPyConnection,
+    namespace: str,
+    identifier: tuple[str, ...],
+    pinned_ms: int | None,
+) -> MirroredTable:
+    """Bring one table's copy up to its current (or pinned) snapshot."""
+    name = identifier[-1]
+    table = catalog.load_table(identifier)
+    if pinned_ms is None:
+        snapshot = table.current_snapshot()
+        snapshot_id = snapshot.snapshot_id if snapshot else None
+    else:
+        snapshot_id = snapshot_at(table, pinned_ms)
+    if _recorded_snapshot(conn, namespace, name) == snapshot_id:
+        return MirroredTable(f"{namespace}.{name}", snapshot_id, -1, copied=False)
+    if snapshot_id is None:
+        reader = pa.RecordBatchReader.from_batches(table.schema().as_arrow(), iter(()))
+    else:
+        # One data file in memory at a time: bounded for tables larger than RAM.
+        reader = scan_reader(table.scan(snapshot_id=snapshot_id))
+    rows = _copy(conn, namespace, name, ".".join(identifier), snapshot_id, reader)
+    return MirroredTable(f"{namespace}.{name}", snapshot_id, rows, copied=True)
 
 
 def _copy(

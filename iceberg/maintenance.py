@@ -17,8 +17,10 @@ from pyiceberg.exceptions import CommitFailedException, NoSuchNamespaceError, Va
 from pyiceberg.expressions import AlwaysTrue
 from pyiceberg.table import Table
 
+from iceberg import streaming
 from iceberg.catalog import BRONZE
 from iceberg.exceptions import IcebergLayerError
+from iceberg.streaming import scan_reader
 from iceberg.tables import RUN_ID_PROPERTY
 
 # A data file smaller than this counts as small; two or more small files trigger a compaction.
@@ -77,11 +79,14 @@ def compact(catalog: Catalog, table: Table, run_id: str) -> Table:
     identifier = table.name()
     for attempt in range(1, _COMMIT_ATTEMPTS + 1):
         table = catalog.load_table(identifier)
-        reader = table.scan().to_arrow_batch_reader()
+        reader = scan_reader(table.scan())
         transaction = table.transaction()
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Delete operation did not match any records")
-            transaction.overwrite(
+            streaming.overwrite(
+                transaction,
+                table.io,
+                reader.schema,
                 reader,
                 overwrite_filter=AlwaysTrue(),
                 snapshot_properties={RUN_ID_PROPERTY: run_id, "healthlake.operation": "compact"},

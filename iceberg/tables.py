@@ -64,11 +64,17 @@ QUARANTINE_FIELDS: tuple[pa.Field, ...] = (
 QUARANTINE_SCHEMA = pa.schema([*QUARANTINE_FIELDS, *LINEAGE_FIELDS])
 QUARANTINE_TABLE = "quarantine"
 
+# Uncompressed Arrow bytes written per data file (see "write.target-file-size-bytes" below).
+WRITE_BUFFER_BYTES = 32 * 1024 * 1024
+
 TABLE_PROPERTIES = {
     "format-version": "2",
     "write.format.default": "parquet",
     "write.parquet.compression-codec": "zstd",
-    "write.target-file-size-bytes": str(128 * 1024 * 1024),
+    # In PyIceberg 0.12 this is *uncompressed Arrow bytes* per data file, not file size on disk,
+    # and the loaders hold one such buffer in memory while writing it (iceberg/streaming.py):
+    # it bounds their memory. zstd makes the files 5-25x smaller on disk.
+    "write.target-file-size-bytes": str(WRITE_BUFFER_BYTES),
     # The loaders retry a conflicting commit themselves, re-reading the table's record of loaded
     # files first; PyIceberg's own retry would re-apply a stale copy of that record.
     "commit.retry.num-retries": "0",

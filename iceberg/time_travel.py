@@ -17,6 +17,7 @@ from pyiceberg.table import Table
 
 from iceberg.catalog import BRONZE
 from iceberg.exceptions import SnapshotNotFoundError, TableNotLoadedError
+from iceberg.streaming import scan_reader
 from iceberg.tables import RUN_ID_PROPERTY
 
 
@@ -138,4 +139,4 @@ def read_as_of(
     at = resolve_snapshot(catalog, table, snapshot_id=snapshot_id, run_id=run_id)
     if at is None:
         return pa.RecordBatchReader.from_batches(table.schema().as_arrow(), iter(()))
-    return table.scan(snapshot_id=at).to_arrow_batch_reader()
+    return scan_reader(table.scan(snapshot_id=at))

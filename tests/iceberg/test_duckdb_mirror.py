@@ -55,14 +55,14 @@ def test_failed_copy_keeps_the_previous_copy(
         generate(GeneratorConfig(patients=50, seed=1), generated)
         load_generated(catalog, generated, "run-2")
 
-        def broken_reader(self: object) -> pa.RecordBatchReader:
+        def broken_reader(scan: object) -> pa.RecordBatchReader:
             def batches():  # type: ignore[no-untyped-def]
                 yield pa.record_batch({"x": [1]})
                 raise OSError("disk went away")
 
             return pa.RecordBatchReader.from_batches(pa.schema({"x": pa.int64()}), batches())
 
-        monkeypatch.setattr("pyiceberg.table.DataScan.to_arrow_batch_reader", broken_reader)
+        monkeypatch.setattr("iceberg.duckdb_mirror.scan_reader", broken_reader)
         with pytest.raises(Exception, match="disk went away"):
             mirror_namespace(catalog, conn)
         count = conn.execute("select count(*) from bronze.fhir_patient").fetchall()[0][0]
