@@ -175,46 +175,58 @@ def _conditions_routed(batch: PeopleBatch, table: str) -> npt.NDArray[np.int64]:
     return np.flatnonzero(routed[batch.conditions.condition])
 
 
-def render_condition_occurrence(batch: PeopleBatch) -> pa.Table:
-    """Diagnoses whose concept is in the Condition domain."""
-    rows = _conditions_routed(batch, "condition_occurrence")
+# Diagnoses land in the table their concept's domain names; the two tables spell the same
+# facts with their own column names: (id, concept, date, type, source value, source concept).
+_DIAGNOSIS_COLUMNS: dict[str, tuple[str, str, str, str, str, str]] = {
+    "condition_occurrence": (
+        "condition_occurrence_id",
+        "condition_concept_id",
+        "condition_start_date",
+        "condition_type_concept_id",
+        "condition_source_value",
+        "condition_source_concept_id",
+    ),
+    "observation": (
+        "observation_id",
+        "observation_concept_id",
+        "observation_date",
+        "observation_type_concept_id",
+        "observation_source_value",
+        "observation_source_concept_id",
+    ),
+}
+
+
+def _render_diagnoses(batch: PeopleBatch, table: str) -> pa.Table:
+    """The diagnoses whose concept routes to `table`, in that table's columns."""
+    rows = _conditions_routed(batch, table)
     conditions = batch.conditions
     condition = conditions.condition[rows]
+    row_id, concept, date, type_concept, source_value, source_concept = _DIAGNOSIS_COLUMNS[table]
     return _table(
-        "condition_occurrence",
+        table,
         len(rows),
         {
-            "condition_occurrence_id": conditions.omop_id[rows],
+            row_id: conditions.omop_id[rows],
             "person_id": batch.person_id[conditions.person_index[rows]],
-            "condition_concept_id": _lookup(batch.condition_keys, "concept_id")[condition],
-            "condition_start_date": conditions.recorded[rows],
-            "condition_type_concept_id": _ehr(),
+            concept: _lookup(batch.condition_keys, "concept_id")[condition],
+            date: conditions.recorded[rows],
+            type_concept: _ehr(),
             "visit_occurrence_id": batch.visits.visit_id[conditions.visit_index[rows]],
-            "condition_source_value": _lookup_text(batch.condition_keys, "code", condition),
-            "condition_source_concept_id": 0,
+            source_value: _lookup_text(batch.condition_keys, "code", condition),
+            source_concept: 0,
         },
     )
+
+
+def render_condition_occurrence(batch: PeopleBatch) -> pa.Table:
+    """Diagnoses whose concept is in the Condition domain."""
+    return _render_diagnoses(batch, "condition_occurrence")
 
 
 def render_observation(batch: PeopleBatch) -> pa.Table:
     """Diagnoses whose concept is in the Observation domain (obesity: BMI 30+)."""
-    rows = _conditions_routed(batch, "observation")
-    conditions = batch.conditions
-    condition = conditions.condition[rows]
-    return _table(
-        "observation",
-        len(rows),
-        {
-            "observation_id": conditions.omop_id[rows],
-            "person_id": batch.person_id[conditions.person_index[rows]],
-            "observation_concept_id": _lookup(batch.condition_keys, "concept_id")[condition],
-            "observation_date": conditions.recorded[rows],
-            "observation_type_concept_id": _ehr(),
-            "visit_occurrence_id": batch.visits.visit_id[conditions.visit_index[rows]],
-            "observation_source_value": _lookup_text(batch.condition_keys, "code", condition),
-            "observation_source_concept_id": 0,
-        },
-    )
+    return _render_diagnoses(batch, "observation")
 
 
 def render_measurement(batch: PeopleBatch) -> pa.Table:
