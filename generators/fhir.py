@@ -16,6 +16,7 @@ rely on.
 from __future__ import annotations
 
 import json
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -37,7 +38,9 @@ from generators.population import (
     REFILLS,
     SEX_CODES,
     VISIT_KINDS,
+    People,
     PeopleBatch,
+    name_list,
 )
 from generators.terminology import omop_id_system
 
@@ -79,6 +82,12 @@ def _ids(values: npt.NDArray[np.bytes_]) -> pa.Array:
 def _text(values: npt.NDArray[np.generic], null: npt.NDArray[np.bool_] | None = None) -> pa.Array:
     """Numbers as JSON number text, dates as YYYY-MM-DD; null where `null` holds."""
     return pc.cast(pa.array(values, mask=null), pa.string())
+
+
+@cache
+def _quoted_names() -> pa.Array:
+    """Every name of `population.name_list()` as a JSON string, encoded once per process."""
+    return pa.array([_json(str(name)) for name in name_list()], pa.string())
 
 
 def _pick(fragments: list[str], index: npt.NDArray[np.int64]) -> pa.Array:
@@ -125,7 +134,7 @@ def _encounter(batch: PeopleBatch, visit_index: npt.NDArray[np.int64]) -> Parts:
     return [',"encounter":{"reference":"Encounter/', _ids(batch.visits.uuid[visit_index]), '"}']
 
 
-def render_patients(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
+def render_patients(batch: People, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Patient per person, as NDJSON lines, each followed by `end`.
 
     The writer passes `end="\\n"` so the lines come out terminated from the same join that
@@ -151,12 +160,9 @@ def render_patients(batch: PeopleBatch, config: GeneratorConfig, end: str = "") 
         ],
         (~batch.is_hispanic).astype(np.int64),
     )
-    names, name_index = np.unique(
-        np.concatenate([batch.given_name, batch.family_name]), return_inverse=True
-    )
-    quoted = [_json(str(name)) for name in names]
-    given = _pick(quoted, name_index[: len(batch)])
-    family = _pick(quoted, name_index[len(batch) :])
+    names = _quoted_names()
+    given = names.take(pa.array(batch.given_name_index))
+    family = names.take(pa.array(batch.family_name_index))
     person_id = _text(batch.person_id)
     # 555-0100..555-0199 are the numbers reserved for fiction.
     phone = _text(100 + batch.person_id % 100)

@@ -31,6 +31,7 @@ from generators.population import (
     REFILLS,
     SEX_CODES,
     VISIT_KINDS,
+    People,
     PeopleBatch,
     draw_names,
 )
@@ -55,7 +56,7 @@ def _concept_ids(system: str, codes: np.ndarray) -> np.ndarray:
     return np.array([concepts.get((system, str(code)), 0) for code in codes], dtype=np.int32)
 
 
-def render_person(batch: PeopleBatch) -> pa.Table:
+def render_person(batch: People) -> pa.Table:
     """The OMOP `person` rows of a batch."""
     gender_ids = _concept_ids(GENDER_SYSTEM, SEX_CODES)
     race_ids = _concept_ids(CDC_RACE_ETHNICITY_SYSTEM, RACE_CODES)
@@ -129,7 +130,7 @@ def _ehr() -> int:
     return terminology.code(EHR).concept_id
 
 
-def render_observation_period(batch: PeopleBatch) -> pa.Table:
+def render_observation_period(batch: People) -> pa.Table:
     """One observation period per person: the span of their record."""
     return _table(
         "observation_period",
@@ -313,7 +314,7 @@ def render_procedure_occurrence(batch: PeopleBatch) -> pa.Table:
     )
 
 
-def render_death(batch: PeopleBatch) -> pa.Table:
+def render_death(batch: People) -> pa.Table:
     """One row per person who died (the cause is not modelled, so it is left empty)."""
     dead = np.flatnonzero(batch.is_dead)
     return _table(

@@ -17,7 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from generators import __version__, fhir, omop, omop_spec, terminology
 from generators.config import GeneratorConfig
 from generators.exceptions import OutputError
-from generators.population import PeopleBatch, draw_population
+from generators.population import PeopleBatch, draw_people, draw_population
 
 MANIFEST = "manifest.json"
 RENDERINGS = ("fhir", "omop")
@@ -115,6 +115,40 @@ OMOP_WORLD_RENDERERS: dict[str, Callable[[GeneratorConfig], pa.Table]] = {
     "provider": omop.render_provider,
     "cdm_source": omop.render_cdm_source,
 }
+# Streams rendered from the people alone, without their events (their renderers take a
+# `People`): a dataset of only these (and world tables) is drawn with `draw_people`, several
+# times faster than the whole population.
+PEOPLE_STREAMS = frozenset({"Patient", "person", "observation_period", "death"})
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which streams a dataset holds: FHIR resource types and OMOP tables."""
+
+    fhir: frozenset[str]
+    omop: frozenset[str]
+
+    @property
+    def people_only(self) -> bool:
+        """Whether every stream can be rendered without drawing events."""
+        return (self.fhir | self.omop) <= PEOPLE_STREAMS | OMOP_WORLD_RENDERERS.keys()
+
+
+def select_streams(names: Collection[str]) -> Selection:
+    """The streams that `names` select: whole renderings ("fhir", "omop") and/or single streams
+    (FHIR resource types such as "Patient", OMOP tables such as "person")."""
+    omop_tables = (*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS)
+    unknown = sorted(set(names) - {*RENDERINGS, *FHIR_RENDERERS, *omop_tables})
+    if unknown or not names:
+        raise OutputError(
+            f"cannot write {', '.join(unknown) or 'nothing'}: choose renderings "
+            f"({', '.join(RENDERINGS)}), FHIR resource types ({', '.join(FHIR_RENDERERS)}) "
+            f"or OMOP tables ({', '.join(omop_tables)})"
+        )
+    return Selection(
+        fhir=frozenset(t for t in FHIR_RENDERERS if "fhir" in names or t in names),
+        omop=frozenset(t for t in omop_tables if "omop" in names or t in names),
+    )
 
 
 # One batch in flight: its FHIR lines and OMOP tables, by stream name, as they are rendered.
@@ -166,20 +200,17 @@ def _progress(total: int) -> Progress:
 
 
 def generate(
-    config: GeneratorConfig, out_dir: Path, renderings: Collection[str] = RENDERINGS
+    config: GeneratorConfig, out_dir: Path, streams: Collection[str] = RENDERINGS
 ) -> dict[str, Any]:
-    """Draw the population and write its renderings into `out_dir`; return the manifest.
+    """Draw the population and write the selected streams into `out_dir`; return the manifest.
 
     Args:
         config: what to draw.
         out_dir: the dataset folder (replaced whole, atomically).
-        renderings: "fhir", "omop" or both (the default); one alone is for benchmarks.
+        streams: what to write (see `select_streams`): both renderings by default; a subset is
+            for benchmarks and for people-only datasets (which skip drawing events).
     """
-    unknown = set(renderings) - set(RENDERINGS)
-    if unknown or not renderings:
-        raise OutputError(
-            f"renderings must be some of {', '.join(RENDERINGS)}, got {sorted(renderings)}"
-        )
+    selection = select_streams(streams)
     out_dir = out_dir.resolve()
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -191,7 +222,7 @@ def generate(
         ) from error
     try:
         with _reusing_memory():
-            manifest = _write_dataset(config, staging, renderings)
+            manifest = _write_dataset(config, staging, selection)
         _swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -199,9 +230,7 @@ def generate(
     return manifest
 
 
-def _write_dataset(
-    config: GeneratorConfig, folder: Path, renderings: Collection[str]
-) -> dict[str, Any]:
+def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) -> dict[str, Any]:
     (folder / "fhir").mkdir()
     (folder / "omop").mkdir()
     ndjson = {
@@ -210,7 +239,8 @@ def _write_dataset(
             resource_type=resource_type,
             handle=(folder / "fhir" / f"{resource_type}.ndjson").open("wb", buffering=0),
         )
-        for resource_type in (FHIR_RENDERERS if "fhir" in renderings else {})
+        for resource_type in FHIR_RENDERERS
+        if resource_type in selection.fhir
     }
     parquet = {
         table: _ParquetStream(
@@ -222,7 +252,8 @@ def _write_dataset(
                 compression="zstd",
             ),
         )
-        for table in ((*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS) if "omop" in renderings else ())
+        for table in (*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS)
+        if table in selection.omop
     }
     try:
         for table, render_world in OMOP_WORLD_RENDERERS.items():
@@ -250,9 +281,16 @@ def _write_dataset(
             # stream is written by one thread in batch order, so the bytes do not depend on
             # thread timing; waiting for batch n-1's write before queueing batch n's keeps at
             # most about three batches in memory.
+            # People-only batches reach only the renderers of PEOPLE_STREAMS, which take a
+            # `People` (the base class of PeopleBatch).
+            batches = (
+                cast(Iterator[PeopleBatch], draw_people(config))
+                if selection.people_only
+                else draw_population(config)
+            )
             written: Future[None] | None = None
             written_people = 0
-            for batch in draw_population(config):
+            for batch in batches:
                 rendered: _RenderedBatch = (
                     {
                         name: pool.submit(render, batch, config, "\n")

@@ -204,8 +204,9 @@ class ProcedureTable:
 
 
 @dataclass(frozen=True)
-class PeopleBatch:
-    """A batch of people, one numpy array per attribute, all of the same length, and their events.
+class People:
+    """A batch of people: who they are, their observation period and death, one numpy array per
+    attribute, all of the same length. No events: `draw_people` draws only this much.
 
     Index arrays (`race_index`, `state_index`, ...) point into the module's code tables, so
     renderers turn them into codes or strings with one vectorized take. `death_date` is NaT for
@@ -219,13 +220,36 @@ class PeopleBatch:
     birth_date: npt.NDArray[np.datetime64]
     race_index: npt.NDArray[np.int64]
     is_hispanic: npt.NDArray[np.bool_]
-    given_name: npt.NDArray[np.str_]
-    family_name: npt.NDArray[np.str_]
+    # Indexes into `name_list()`.
+    given_name_index: npt.NDArray[np.int64]
+    family_name_index: npt.NDArray[np.int64]
     state_index: npt.NDArray[np.int64]
     postal_code: npt.NDArray[np.int64]
     death_date: npt.NDArray[np.datetime64]
     observation_start: npt.NDArray[np.datetime64]
     observation_end: npt.NDArray[np.datetime64]
+
+    def __len__(self) -> int:
+        return len(self.person_id)
+
+    @property
+    def is_dead(self) -> npt.NDArray[np.bool_]:
+        """Whether each person died before the reference date."""
+        return ~np.isnat(self.death_date)
+
+    @property
+    def given_name(self) -> npt.NDArray[np.str_]:
+        return name_list()[self.given_name_index]
+
+    @property
+    def family_name(self) -> npt.NDArray[np.str_]:
+        return name_list()[self.family_name_index]
+
+
+@dataclass(frozen=True)
+class PeopleBatch(People):
+    """A batch of people and their clinical histories: the events every rendering formats."""
+
     condition_keys: tuple[str, ...]
     drug_keys: tuple[str, ...]
     procedure_keys: tuple[str, ...]
@@ -236,33 +260,62 @@ class PeopleBatch:
     procedures: ProcedureTable
     next_ids: IdOffsets
 
-    def __len__(self) -> int:
-        return len(self.person_id)
 
-    @property
-    def is_dead(self) -> npt.NDArray[np.bool_]:
-        """Whether each person died before the reference date."""
-        return ~np.isnat(self.death_date)
+@dataclass(frozen=True)
+class _Latent:
+    """What the event draws need of a batch's people, in day numbers (days since 1970-01-01)."""
+
+    birth_day: npt.NDArray[np.int64]
+    observation_start: npt.NDArray[np.int64]
+    observation_end: npt.NDArray[np.int64]
+    n_conditions: npt.NDArray[np.int64]
+    # people x conditions: the day each condition began, _NEVER for conditions they do not have.
+    onset_day: npt.NDArray[np.int64]
+    has_condition: npt.NDArray[np.bool_]
+
+
+# The name tables, in the order they are laid end to end in `name_list()`.
+NAME_TABLES = ("male", "female", "family")
 
 
 @cache
-def _name_tables() -> dict[str, tuple[npt.NDArray[np.str_], npt.NDArray[np.float64]]]:
+def _name_tables() -> dict[str, tuple[int, npt.NDArray[np.float64]]]:
+    """Per name table: where it starts in `name_list()`, and its names' draw probabilities."""
     tables = {}
-    for key, weighted in (
-        ("male", _UsNames.first_names_male),
-        ("female", _UsNames.first_names_female),
-        ("family", _UsNames.last_names),
+    start = 0
+    for key, weighted in zip(
+        NAME_TABLES,
+        (_UsNames.first_names_male, _UsNames.first_names_female, _UsNames.last_names),
+        strict=True,
     ):
-        names = np.array(list(weighted.keys()))
         weights = np.array(list(weighted.values()), dtype=np.float64)
-        tables[key] = (names, weights / weights.sum())
+        tables[key] = (start, weights / weights.sum())
+        start += len(weights)
     return tables
+
+
+@cache
+def name_list() -> npt.NDArray[np.str_]:
+    """Every name the model draws (Faker's en_US tables: male, female, family, end to end):
+    people carry indexes into it, so renderers encode each name once, not once per person."""
+    return np.array(
+        [
+            *_UsNames.first_names_male.keys(),
+            *_UsNames.first_names_female.keys(),
+            *_UsNames.last_names.keys(),
+        ]
+    )
+
+
+def draw_name_indexes(rng: np.random.Generator, table: str, size: int) -> npt.NDArray[np.int64]:
+    """Names drawn by US frequency from one of NAME_TABLES, as indexes into `name_list()`."""
+    start, weights = _name_tables()[table]
+    return start + rng.choice(len(weights), size=size, p=weights)
 
 
 def draw_names(rng: np.random.Generator, table: str, size: int) -> npt.NDArray[np.str_]:
     """Names drawn by US frequency from Faker's en_US tables ("male", "female" or "family")."""
-    names, weights = _name_tables()[table]
-    return names[rng.choice(len(names), size=size, p=weights)]
+    return name_list()[draw_name_indexes(rng, table, size)]
 
 
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -306,24 +359,25 @@ def _dense_ids(first: int, count: int, table: str) -> npt.NDArray[np.int64]:
     return np.arange(first + 1, first + count + 1, dtype=np.int64)
 
 
-def draw_batch(
-    config: GeneratorConfig, batch_index: int, offsets: IdOffsets | None = None
-) -> PeopleBatch:
-    """Draw one batch of people and their histories.
-
-    The people and events depend only on the config and the batch index; `offsets` (the ids
-    used by earlier batches, which `draw_population` carries) only numbers them. Without it,
-    person ids still follow from the batch index and event ids start at 1.
-    """
+def _batch_bounds(config: GeneratorConfig, batch_index: int) -> tuple[int, int]:
+    """The index of the batch's first person and the batch's size."""
     first = batch_index * config.batch_size
     size = min(config.batch_size, config.patients - first)
     if size <= 0:
         raise ValueError(f"batch {batch_index} is past the last of {config.patients} patients")
-    if offsets is None:
-        offsets = IdOffsets(person=first)
-    rng = np.random.default_rng(np.random.SeedSequence([config.seed, batch_index]))
-    model = config.model
+    return first, size
 
+
+def _batch_rng(config: GeneratorConfig, batch_index: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([config.seed, batch_index]))
+
+
+def _draw_people(
+    rng: np.random.Generator, config: GeneratorConfig, first: int, size: int, first_person: int
+) -> tuple[People, _Latent]:
+    """The people of a batch, drawn first from the batch's stream (events are drawn after them
+    from the same stream, so drawing only the people gives exactly the same people)."""
+    model = config.model
     _dense_ids(first, size, "person")  # fails early if person ids would overflow
     patient_uuid = _draw_uuids(rng, size).astype("U36")
     is_male = rng.random(size) < _MALE_SHARE
@@ -338,8 +392,10 @@ def draw_batch(
     race_index = rng.choice(len(RACE_CODES), size=size, p=_RACE_WEIGHTS / _RACE_WEIGHTS.sum())
     is_hispanic = rng.random(size) < _HISPANIC_SHARE
 
-    given_name = np.where(is_male, draw_names(rng, "male", size), draw_names(rng, "female", size))
-    family_name = draw_names(rng, "family", size)
+    given_name_index = np.where(
+        is_male, draw_name_indexes(rng, "male", size), draw_name_indexes(rng, "female", size)
+    )
+    family_name_index = draw_name_indexes(rng, "family", size)
 
     states = us_states()
     populations = np.array([state.population_thousands for state in states], dtype=np.float64)
@@ -355,6 +411,7 @@ def draw_batch(
     join_day = window_start + (rng.random(size) * (reference_day - window_start)).astype(np.int64)
     observation_start = np.maximum(birth_day, np.where(joins_late, join_day, window_start))
 
+    # Chronic conditions are part of the person: death depends on them.
     age_years = age_days / _DAYS_PER_YEAR
     has_condition, onset_age = _draw_conditions(rng, model, age_years, is_male)
     n_conditions = has_condition.sum(axis=1)
@@ -369,20 +426,64 @@ def draw_batch(
     # Conditions a person does not have never begin.
     onset_day = np.where(has_condition, onset_day, _NEVER)
 
+    people = People(
+        person_id=first_person + np.arange(1, size + 1, dtype=np.int64),
+        patient_uuid=patient_uuid,
+        is_male=is_male,
+        birth_date=_as_dates(birth_day),
+        race_index=race_index,
+        is_hispanic=is_hispanic,
+        given_name_index=given_name_index,
+        family_name_index=family_name_index,
+        state_index=state_index,
+        postal_code=postal_code,
+        death_date=np.where(is_dead, _as_dates(death_day), np.datetime64("NaT", "D")),
+        observation_start=_as_dates(observation_start),
+        observation_end=_as_dates(observation_end),
+    )
+    latent = _Latent(
+        birth_day=birth_day,
+        observation_start=observation_start,
+        observation_end=observation_end,
+        n_conditions=n_conditions,
+        onset_day=onset_day,
+        has_condition=has_condition,
+    )
+    return people, latent
+
+
+def draw_batch(
+    config: GeneratorConfig, batch_index: int, offsets: IdOffsets | None = None
+) -> PeopleBatch:
+    """Draw one batch of people and their histories.
+
+    The people and events depend only on the config and the batch index; `offsets` (the ids
+    used by earlier batches, which `draw_population` carries) only numbers them. Without it,
+    person ids still follow from the batch index and event ids start at 1.
+    """
+    first, size = _batch_bounds(config, batch_index)
+    if offsets is None:
+        offsets = IdOffsets(person=first)
+    rng = _batch_rng(config, batch_index)
+    model = config.model
+    people, latent = _draw_people(rng, config, first, size, offsets.person)
+
     visits = _draw_visits(
-        rng, model, offsets, birth_day, observation_start, observation_end, n_conditions,
-        state_index,
+        rng, model, offsets, latent.birth_day, latent.observation_start, latent.observation_end,
+        latent.n_conditions, people.state_index,
     )  # fmt: skip
     condition_keys = tuple(model.conditions)
     conditions, diagnosis_day = _diagnose(
-        rng, offsets, condition_keys, has_condition, onset_day, observation_start, visits
-    )
+        rng, offsets, condition_keys, latent.has_condition, latent.onset_day,
+        latent.observation_start, visits,
+    )  # fmt: skip
     observations = _draw_observations(
-        rng, model, offsets, condition_keys, visits, birth_day, is_male, onset_day, diagnosis_day
-    )
+        rng, model, offsets, condition_keys, visits, latent.birth_day, people.is_male,
+        latent.onset_day, diagnosis_day,
+    )  # fmt: skip
     drug_keys = tuple(c.key for c in terminology.of_kind("drug"))
     procedure_keys = tuple(c.key for c in terminology.of_kind("procedure"))
-    drugs = _prescribe(rng, model, offsets, conditions, visits, observation_end, drug_keys)
+    drugs = _prescribe(rng, model, offsets, conditions, visits, latent.observation_end, drug_keys)
     procedures = _draw_procedures(rng, model, offsets, conditions, visits, procedure_keys)
 
     to_observation = int(
@@ -402,19 +503,7 @@ def draw_batch(
         procedure_occurrence=offsets.procedure_occurrence + len(procedures.procedure_occurrence_id),
     )
     return PeopleBatch(
-        person_id=offsets.person + np.arange(1, size + 1, dtype=np.int64),
-        patient_uuid=patient_uuid,
-        is_male=is_male,
-        birth_date=_as_dates(birth_day),
-        race_index=race_index,
-        is_hispanic=is_hispanic,
-        given_name=given_name,
-        family_name=family_name,
-        state_index=state_index,
-        postal_code=postal_code,
-        death_date=np.where(is_dead, _as_dates(death_day), np.datetime64("NaT", "D")),
-        observation_start=_as_dates(observation_start),
-        observation_end=_as_dates(observation_end),
+        **{f.name: getattr(people, f.name) for f in fields(People)},
         condition_keys=condition_keys,
         drug_keys=drug_keys,
         procedure_keys=procedure_keys,
@@ -812,6 +901,17 @@ def draw_population(config: GeneratorConfig) -> Iterator[PeopleBatch]:
         batch = draw_batch(config, batch_index, offsets)
         offsets = batch.next_ids
         yield batch
+
+
+def draw_people(config: GeneratorConfig) -> Iterator[People]:
+    """The population's people alone, batch by batch: the same people, ids, deaths and
+    observation periods as `draw_population`, without drawing their events (several times
+    faster; for renderings that need only the person rows, such as `just bench`'s like-for-like
+    comparison)."""
+    for batch_index in range(-(-config.patients // config.batch_size)):
+        first, size = _batch_bounds(config, batch_index)
+        people, _ = _draw_people(_batch_rng(config, batch_index), config, first, size, first)
+        yield people
 
 
 def batch_fields() -> list[str]:

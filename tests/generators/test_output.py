@@ -136,3 +136,40 @@ def test_generation_scales_and_validates(tmp_path: Path) -> None:
     config = GeneratorConfig(patients=patients, seed=99, batch_size=max(1000, patients // 4))
     generate(config, tmp_path / "g")
     assert [r.name for r in validate(tmp_path / "g") if r.mismatches] == []
+
+
+def test_a_people_only_dataset_has_the_same_people_bytes(tmp_path: Path) -> None:
+    """`--only Patient,person,death,observation_period` skips the events, not the people: the
+    files are byte-identical to the same files of a full dataset."""
+    config = GeneratorConfig(patients=700, seed=9, batch_size=250)
+    full = generate(config, tmp_path / "full")
+    people = generate(
+        config, tmp_path / "people", ("Patient", "person", "death", "observation_period")
+    )
+    full_hashes = {entry["path"]: entry["sha256"] for entry in full["files"]}
+    people_hashes = {entry["path"]: entry["sha256"] for entry in people["files"]}
+    assert sorted(people_hashes) == [
+        "fhir/Patient.ndjson",
+        "omop/death.parquet",
+        "omop/observation_period.parquet",
+        "omop/person.parquet",
+    ]
+    assert {path: full_hashes[path] for path in people_hashes} == people_hashes
+
+
+def test_selected_streams_with_events_draw_the_whole_population(tmp_path: Path) -> None:
+    config = GeneratorConfig(patients=300, seed=4, batch_size=100)
+    full = generate(config, tmp_path / "full")
+    some = generate(config, tmp_path / "some", ("Encounter", "omop"))
+    full_hashes = {entry["path"]: entry["sha256"] for entry in full["files"]}
+    some_hashes = {entry["path"]: entry["sha256"] for entry in some["files"]}
+    assert "fhir/Encounter.ndjson" in some_hashes
+    assert "fhir/Patient.ndjson" not in some_hashes
+    assert len(some_hashes) == 1 + len(OMOP_RENDERERS) + 4  # + world tables
+    assert {path: full_hashes[path] for path in some_hashes} == some_hashes
+
+
+def test_unknown_stream_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match=r"cannot write Patients: choose renderings"):
+        generate(GeneratorConfig(patients=10), tmp_path / "x", ("Patients",))
+    assert not (tmp_path / "x").exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,8 +13,10 @@ from generators.population import (
     BLOOD_PRESSURE,
     INPATIENT,
     OBSERVATION_KEYS,
+    People,
     PeopleBatch,
     draw_batch,
+    draw_people,
     draw_population,
 )
 
@@ -131,3 +135,18 @@ def test_ids_are_dense_and_unique_across_batches() -> None:
     measurement_ids = measurement_ids[measurement_ids > 0]
     assert len(np.unique(measurement_ids)) == len(measurement_ids)
     assert measurement_ids.max() == len(measurement_ids)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=seeds, patients=st.integers(min_value=1, max_value=700))
+def test_drawing_people_alone_gives_the_same_people(seed: int, patients: int) -> None:
+    config = GeneratorConfig(patients=patients, seed=seed, batch_size=250)
+    alone = list(draw_people(config))
+    whole = list(draw_population(config))
+    assert [len(b) for b in alone] == [len(b) for b in whole]
+    for people, batch in zip(alone, whole, strict=True):
+        assert type(people) is People
+        for attribute in fields(People):
+            left, right = getattr(people, attribute.name), getattr(batch, attribute.name)
+            assert left.dtype == right.dtype, attribute.name
+            assert np.array_equal(left, right, equal_nan=left.dtype.kind == "M"), attribute.name
