@@ -67,7 +67,7 @@ snapshots table *flags="":
 read-bronze table *flags="":
     python -m iceberg read "{{ table }}" {{ flags }}
 
-# Compact small files and expire old snapshots of every bronze table, keeping the last N
+# Compact small files, expire old snapshots (keeping the last N) and delete orphan files of every bronze table (`just maintain 10 --orphan-age-minutes 0`)
 [no-exit-message]
 maintain keep="10" *flags="":
     python -m iceberg maintain --keep {{ keep }} {{ flags }}

@@ -4,7 +4,7 @@ python -m iceberg load [--from warehouse/generated] [--catalog local] [--run-id 
 python -m iceberg ingest-fhir PATH [PATH ...] [--catalog local] [--run-id ID] [--force]
 python -m iceberg snapshots TABLE [--catalog local]
 python -m iceberg read TABLE [--snapshot ID | --run RUN_ID] [--limit N] [--out FILE.parquet]
-python -m iceberg maintain [--keep 10] [--catalog local]
+python -m iceberg maintain [--keep 10] [--orphan-age-minutes 60] [--catalog local]
 python -m iceberg check-lakehouse     # fails if another process holds the DuckDB file
 python -m iceberg new-run-id          # prints a fresh pipeline run id
 python -m iceberg summary [--elapsed SECONDS]
@@ -16,7 +16,7 @@ import argparse
 import os
 import sys
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -29,7 +29,7 @@ from iceberg.catalog import load_catalog
 from iceberg.exceptions import IcebergLayerError
 from iceberg.lakehouse import check_unlocked, lakehouse_path, summary
 from iceberg.loaders import LoadReport, load_fhir, load_generated
-from iceberg.maintenance import DEFAULT_KEEP_SNAPSHOTS, maintain_namespace
+from iceberg.maintenance import DEFAULT_KEEP_SNAPSHOTS, DEFAULT_ORPHAN_AGE, maintain_namespace
 from iceberg.time_travel import open_table, read_as_of, snapshots
 
 
@@ -71,8 +71,16 @@ def _parser() -> argparse.ArgumentParser:
     read.add_argument("--limit", type=int, default=10, help="rows to print (default 10)")
     read.add_argument("--out", type=Path, default=None, help="write all rows to this Parquet file")
     read.add_argument("--catalog", default="local")
-    maintain = commands.add_parser("maintain", help="compact small files, expire old snapshots")
+    maintain = commands.add_parser(
+        "maintain", help="compact small files, expire old snapshots, delete orphan files"
+    )
     maintain.add_argument("--keep", type=int, default=DEFAULT_KEEP_SNAPSHOTS)
+    maintain.add_argument(
+        "--orphan-age-minutes",
+        type=float,
+        default=DEFAULT_ORPHAN_AGE / timedelta(minutes=1),
+        help="delete unreferenced files only once older than this (default: %(default)g)",
+    )
     maintain.add_argument("--catalog", default="local")
     check = commands.add_parser(
         "check-lakehouse", help="fail if the catalog is missing or the DuckDB file is locked"
@@ -146,9 +154,17 @@ def main(argv: list[str] | None = None) -> int:
             reader = read_as_of(catalog, args.table, snapshot_id=args.snapshot, run_id=args.run)
             _print_rows(reader, args.limit, args.out)
         elif args.command == "maintain":
+            if args.orphan_age_minutes < 0:
+                raise IcebergLayerError(
+                    f"--orphan-age-minutes must be 0 or more, not {args.orphan_age_minutes:g}"
+                )
             catalog = load_catalog(args.catalog)
             run_id = os.environ.get("PIPELINE_RUN_ID") or new_run_id()
-            for done in maintain_namespace(catalog, keep=args.keep, run_id=run_id):
+            orphan_age = timedelta(minutes=args.orphan_age_minutes)
+            done_tables = maintain_namespace(
+                catalog, keep=args.keep, run_id=run_id, orphan_age=orphan_age
+            )
+            for done in done_tables:
                 print(done.describe())
         elif args.command == "new-run-id":
             print(new_run_id())

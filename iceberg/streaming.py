@@ -19,10 +19,11 @@ buffer below) whatever the table's size.
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Iterable, Iterator
 
 import pyarrow as pa
-from pyiceberg.expressions import AlwaysFalse, BooleanExpression
+from pyiceberg.expressions import AlwaysFalse, AlwaysTrue, BooleanExpression
 from pyiceberg.io import FileIO
 from pyiceberg.io.pyarrow import (
     ArrowScan,
@@ -30,7 +31,10 @@ from pyiceberg.io.pyarrow import (
     _dataframe_to_data_files,
     schema_to_pyarrow,
 )
-from pyiceberg.table import DataScan, TableProperties, Transaction
+from pyiceberg.manifest import DataFile
+from pyiceberg.schema import Schema
+from pyiceberg.table import DataScan, FileScanTask, TableProperties, Transaction
+from pyiceberg.table.metadata import TableMetadata
 from pyiceberg.table.snapshots import Operation
 from pyiceberg.utils.properties import property_as_int
 
@@ -49,13 +53,20 @@ def scan_reader(scan: DataScan) -> pa.RecordBatchReader:
         # A limit would apply to each file separately here; no caller of ours sets one.
         raise ValueError("scan_reader reads whole scans; use scan.to_arrow_batch_reader()")
     projected = scan.projection()
-    target = schema_to_pyarrow(projected)
     arrow_scan = ArrowScan(
         scan.table_metadata, scan.io, projected, scan.row_filter, scan.case_sensitive
     )
+    return _file_by_file(arrow_scan, projected, scan.plan_files())
+
+
+def _file_by_file(
+    arrow_scan: ArrowScan, projected: Schema, tasks: Iterable[FileScanTask]
+) -> pa.RecordBatchReader:
+    """The tasks' rows, read by `arrow_scan` one data file at a time as the consumer pulls."""
+    target = schema_to_pyarrow(projected)
 
     def batches() -> Iterator[pa.RecordBatch]:
-        for task in scan.plan_files():
+        for task in tasks:
             for batch in arrow_scan.to_record_batches([task]):
                 # Zero-copy slices: a consumer that pulls several batches at once (DuckDB, one
                 # per thread) then takes slices of the file in memory, instead of making the
@@ -69,8 +80,13 @@ def scan_reader(scan: DataScan) -> pa.RecordBatchReader:
 def write_buffer_bytes(transaction: Transaction) -> int:
     """Uncompressed Arrow bytes gathered per data file: the table's target file size property
     (PyIceberg's own unit for it)."""
+    return target_file_bytes(transaction.table_metadata)
+
+
+def target_file_bytes(table_metadata: TableMetadata) -> int:
+    """The table's `write.target-file-size-bytes`: uncompressed Arrow bytes per data file."""
     value = property_as_int(
-        transaction.table_metadata.properties,
+        table_metadata.properties,
         TableProperties.WRITE_TARGET_FILE_SIZE_BYTES,
         TableProperties.WRITE_TARGET_FILE_SIZE_BYTES_DEFAULT,
     )
@@ -128,20 +144,73 @@ def overwrite(
             snapshot_properties=snapshot_properties,
             _isolation_operation=Operation.OVERWRITE,
         )
-    buffer_bytes = write_buffer_bytes(transaction)
     # Bronze tables never enable manifest merging, so PyIceberg's overwrite would fast-append too.
     update = transaction.update_snapshot(snapshot_properties=snapshot_properties)
     with update.fast_append() as append:
-        file_numbers = itertools.count(0)
-        for group in file_sized_groups(batches, buffer_bytes):
-            # One group per call: PyIceberg writes it as one file and returns only when it is on
-            # disk, so the next group is not read before this one's memory is released.
-            for data_file in _dataframe_to_data_files(
+        for data_file in write_data_files(transaction, io, schema, batches, append.commit_uuid):
+            append.append_data_file(data_file)
+
+
+def rewrite_files(
+    transaction: Transaction,
+    io: FileIO,
+    tasks: list[FileScanTask],
+    snapshot_properties: dict[str, str],
+) -> list[DataFile]:
+    """Replace the data files of `tasks` by new files holding the same rows, in one snapshot.
+
+    The rows are read one file at a time and written one file at a time (as `overwrite` writes),
+    so memory stays bounded by about two data files whatever the table's size. The staged
+    snapshot (an `overwrite` carrying `snapshot_properties`) deletes exactly the old files and
+    adds the new ones; every other file of the table stays as it is. Delete files attached to
+    the tasks are applied while reading but stay in the table: maintenance rewrites the whole
+    table instead (`overwrite`) when it has any.
+
+    Returns:
+        The data files written, so that a caller whose commit fails can delete them.
+    """
+    table_metadata = transaction.table_metadata
+    projected = table_metadata.schema()
+    arrow_scan = ArrowScan(table_metadata, io, projected, AlwaysTrue(), case_sensitive=True)
+    reader = _file_by_file(arrow_scan, projected, tasks)
+    written: list[DataFile] = []
+    update = transaction.update_snapshot(snapshot_properties=snapshot_properties)
+    with update.overwrite() as rewrite:
+        for task in tasks:
+            rewrite.delete_data_file(task.file)
+        for data_file in write_data_files(
+            transaction, io, reader.schema, reader, rewrite.commit_uuid
+        ):
+            rewrite.append_data_file(data_file)
+            written.append(data_file)
+    return written
+
+
+def write_data_files(
+    transaction: Transaction,
+    io: FileIO,
+    schema: pa.Schema,
+    batches: Iterable[pa.RecordBatch],
+    write_uuid: uuid.UUID,
+) -> Iterator[DataFile]:
+    """Write `batches` as data files of the table, one file at a time, yielding each when it is
+    on disk; the rows of the next file are read from `batches` only then.
+
+    A file holds `write.target-file-size-bytes` of uncompressed Arrow data (PyIceberg's unit),
+    except the last. `write_uuid` is the snapshot producer's `commit_uuid` (the file names).
+    """
+    file_numbers = itertools.count(0)
+    for group in file_sized_groups(batches, write_buffer_bytes(transaction)):
+        # One group per call: PyIceberg writes it as one file and returns only when it is on
+        # disk, so the next group is not read before this one's memory is released.
+        files = list(
+            _dataframe_to_data_files(
                 table_metadata=transaction.table_metadata,
                 df=pa.RecordBatchReader.from_batches(schema, group),
                 io=io,
-                write_uuid=append.commit_uuid,
+                write_uuid=write_uuid,
                 counter=file_numbers,
-            ):
-                append.append_data_file(data_file)
-            del group
+            )
+        )
+        del group
+        yield from files
