@@ -9,10 +9,17 @@ from typing import Any
 
 import pytest
 from pyiceberg.catalog import Catalog
-from pyiceberg.table import Transaction
+from pyiceberg.table import Table, Transaction
 
+from iceberg import loaders
 from iceberg.exceptions import SourceFileError
-from iceberg.loaders import LoadReport, load_fhir
+from iceberg.loaders import (
+    LEDGER_LOCATION_PROPERTY,
+    LedgerEntry,
+    LoadReport,
+    load_fhir,
+    table_ledger,
+)
 from tests.conftest import SHARED_REFERENCE, python_module
 
 EXAMPLES = SHARED_REFERENCE / "fhir_r4_examples"
@@ -278,13 +285,29 @@ def test_commit_that_loses_a_race_is_redone_on_top_of_the_winner(
             raced.append(load_fhir(catalog, [theirs], "rival"))
         return real_commit(self)
 
+    written: list[tuple[str, dict[str, LedgerEntry]]] = []
+    write_ledger = loaders._write_ledger_file
+
+    def recording(table: Table, ledger: dict[str, LedgerEntry]) -> str:
+        location = write_ledger(table, ledger)
+        written.append((location, dict(ledger)))
+        return location
+
+    monkeypatch.setattr(loaders, "_write_ledger_file", recording)
     monkeypatch.setattr(Transaction, "commit_transaction", commit_after_a_rival)
     load_fhir(catalog, [ours], "run-2")
     assert raced
     ids = sorted(p["resource_id"] for p in _table(catalog, "fhir_patient"))
     assert ids == ["ours2", "theirs"]
-    ledger = catalog.load_table("bronze.fhir_patient").properties["healthlake.loaded-files"]
-    assert str(theirs.resolve()) in ledger and str(ours.resolve()) in ledger
+    table = catalog.load_table("bronze.fhir_patient")
+    ledger = table_ledger(table)
+    assert {str(theirs.resolve()), str(ours.resolve())} == set(ledger)
+    # Ours staged a ledger, the rival committed its own, and ours was redone with a fresh
+    # ledger file built from the rival's state: the stale one is not reused.
+    (stale, _), (rivals, _), (fresh, fresh_entries) = written
+    assert len({stale, rivals, fresh}) == 3
+    assert table.properties[LEDGER_LOCATION_PROPERTY] == fresh
+    assert fresh_entries == ledger
 
 
 def test_cli_prints_the_summary_and_one_line_errors(warehouse: Path, tmp_path: Path) -> None:
