@@ -72,7 +72,7 @@ read-bronze table *flags="":
 maintain keep="10" *flags="":
     python -m iceberg maintain --keep {{ keep }} {{ flags }}
 
-# Benchmark loading bronze and mirroring it into DuckDB (full and no-change builds) at 10k and 1M patients
+# Benchmark bronze load and DuckDB mirror at 10k and 1M patients, then 10k one-patient Bundle files (--bundle-files N; 0 skips)
 [no-exit-message]
 bench-bronze *sizes="10000 1000000":
     python -m iceberg.bench {{ sizes }}

@@ -8,7 +8,13 @@ in a fresh process so its peak RSS is its own:
 - mirror, no change: the same again with no new snapshot (what a re-run of `dbt build` pays);
 - ingest, unchanged: the same file again under a new run (skipped by content hash).
 
-python -m iceberg.bench 10000 1000000
+Then the many-files case, shaped like a Synthea export (one Bundle file per patient, each with a
+Patient, an Encounter, an Observation and a Condition): loading the folder, then loading it again
+(every file skipped). For every step it also reports the largest current metadata.json of the
+bronze tables, which must not grow with the number of files loaded (the ledger of loaded files
+is a Parquet file beside it, not a table property).
+
+python -m iceberg.bench 10000 1000000 [--bundle-files 10000]   # --bundle-files 0 skips it
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ from pathlib import Path
 
 import duckdb
 
-from iceberg.catalog import load_catalog
+from iceberg.catalog import BRONZE, load_catalog
 
 STEPS = ("ingest", "mirror-full", "mirror-no-change", "ingest-unchanged")
+BUNDLE_STEPS = ("ingest-bundles", "ingest-bundles-unchanged")
+DEFAULT_BUNDLE_FILES = 10_000
 
 
 def write_patients(path: Path, count: int) -> None:
@@ -52,15 +60,35 @@ def write_patients(path: Path, count: int) -> None:
             out.write(json.dumps(patient, separators=(",", ":")) + "\n")
 
 
+def write_bundles(folder: Path, count: int) -> None:
+    """`count` one-patient transaction Bundles, one file each, as Synthea writes them."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(count):
+        patient = f"p{n:08d}"
+        subject = {"reference": f"urn:uuid:{patient}"}
+        entries = [
+            {
+                "fullUrl": f"urn:uuid:{patient}",
+                "resource": {"resourceType": "Patient", "id": patient},
+            },
+            {"resource": {"resourceType": "Encounter", "id": f"e{n:08d}", "subject": subject}},
+            {"resource": {"resourceType": "Observation", "id": f"o{n:08d}", "subject": subject}},
+            {"resource": {"resourceType": "Condition", "id": f"c{n:08d}", "subject": subject}},
+        ]
+        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+        (folder / f"{patient}.json").write_text(json.dumps(bundle, separators=(",", ":")))
+
+
 def run_step(step: str, folder: Path) -> dict[str, float]:
-    """One step in this process; returns seconds, peak RSS (MiB) and rows."""
+    """One step in this process; returns seconds, peak RSS (MiB), rows and metadata bytes."""
     started = time.perf_counter()
     rows = 0
     if step.startswith("ingest"):
         from iceberg.loaders import load_fhir
 
         catalog = load_catalog("local", create=True)
-        report = load_fhir(catalog, [folder / "Patient.ndjson"], f"bench-{step}")
+        source = folder / ("bundles" if step.startswith("ingest-bundles") else "Patient.ndjson")
+        report = load_fhir(catalog, [source], f"bench-{step}")
         rows = sum(table.rows for table in report.tables)
     else:
         from iceberg.duckdb_mirror import mirror_namespace
@@ -70,7 +98,23 @@ def run_step(step: str, folder: Path) -> dict[str, float]:
             rows = sum(m.rows for m in mirrored if m.copied)
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": round(seconds, 2), "peak_rss_mib": round(peak_mib), "rows": rows}
+    return {
+        "seconds": round(seconds, 2),
+        "peak_rss_mib": round(peak_mib),
+        "rows": rows,
+        "metadata_bytes": _largest_metadata_bytes(),
+    }
+
+
+def _largest_metadata_bytes() -> int:
+    """The size of the largest current metadata.json among the bronze tables."""
+    catalog = load_catalog("local")
+    sizes = [0]
+    for identifier in catalog.list_tables(BRONZE):
+        table = catalog.load_table(identifier)
+        with table.io.new_input(table.metadata_location).open() as stream:
+            sizes.append(len(stream.read()))
+    return max(sizes)
 
 
 def bench(count: int) -> list[tuple[str, dict[str, float]]]:
@@ -78,17 +122,27 @@ def bench(count: int) -> list[tuple[str, dict[str, float]]]:
     with tempfile.TemporaryDirectory(prefix="healthlake-bench-") as scratch:
         folder = Path(scratch)
         write_patients(folder / "Patient.ndjson", count)
-        results = []
-        for step in STEPS:
-            done = subprocess.run(
-                [sys.executable, "-m", "iceberg.bench", "--step", step, str(folder)],
-                env={**_env(), "HEALTHLAKE_WAREHOUSE": str(folder)},
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            results.append((step, json.loads(done.stdout.strip().splitlines()[-1])))
-        return results
+        return [(step, _run_in_subprocess(step, folder)) for step in STEPS]
+
+
+def bench_bundles(count: int) -> list[tuple[str, dict[str, float]]]:
+    """The many-files case: `count` one-patient Bundle files loaded, then loaded again."""
+    with tempfile.TemporaryDirectory(prefix="healthlake-bench-") as scratch:
+        folder = Path(scratch)
+        write_bundles(folder / "bundles", count)
+        return [(step, _run_in_subprocess(step, folder)) for step in BUNDLE_STEPS]
+
+
+def _run_in_subprocess(step: str, folder: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-m", "iceberg.bench", "--step", step, str(folder)],
+        env={**_env(), "HEALTHLAKE_WAREHOUSE": str(folder)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _env() -> dict[str, str]:
@@ -102,15 +156,27 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--step"]:
         print(json.dumps(run_step(argv[1], Path(argv[2]))))
         return 0
+    bundle_files = DEFAULT_BUNDLE_FILES
+    if "--bundle-files" in argv:
+        at = argv.index("--bundle-files")
+        bundle_files = int(argv[at + 1])
+        argv = argv[:at] + argv[at + 2 :]
     sizes = [int(arg) for arg in argv] or [10_000, 1_000_000]
     # Seconds on a shared machine depend on what else runs: the load average goes with them.
     print(f"load average {_load_average()}")
-    print(f"{'patients':>10}  {'step':<17}  {'seconds':>8}  {'peak RSS MiB':>12}  {'rows':>10}")
-    for count in sizes:
-        for step, result in bench(count):
+    print(
+        f"{'patients':>10}  {'step':<24}  {'seconds':>8}  {'peak RSS MiB':>12}  {'rows':>10}  "
+        f"{'metadata.json B':>15}"
+    )
+    runs = [(count, bench) for count in sizes]
+    if bundle_files:
+        runs.append((bundle_files, bench_bundles))
+    for count, run in runs:
+        for step, result in run(count):
             print(
-                f"{count:>10,}  {step:<17}  {result['seconds']:>8.2f}  "
-                f"{result['peak_rss_mib']:>12,.0f}  {int(result['rows']):>10,}",
+                f"{count:>10,}  {step:<24}  {result['seconds']:>8.2f}  "
+                f"{result['peak_rss_mib']:>12,.0f}  {int(result['rows']):>10,}  "
+                f"{int(result['metadata_bytes']):>15,}",
                 flush=True,
             )
         print(f"load average {_load_average()}", flush=True)

@@ -25,6 +25,10 @@ class SourceFileError(IcebergLayerError):
     """An input file cannot be read as what it claims to be."""
 
 
+class LedgerError(IcebergLayerError):
+    """A table's record of the files it holds (its ledger) cannot be read."""
+
+
 class CountCheckError(IcebergLayerError):
     """Records in did not equal rows loaded plus rows quarantined; nothing was committed."""
 

@@ -5,6 +5,10 @@ is dropped. A record is one non-blank NDJSON line, one `Bundle.entry`, or one wh
 is a single resource (or that could not be read as JSON at all). The loader checks, per file,
 that records in = resources loaded + records quarantined.
 
+Any of these files may be gzip-compressed (`*.ndjson.gz`, `*.jsonl.gz`, `*.json.gz`): it is read
+as a stream, line numbers and size limits count decompressed bytes, and a corrupt or truncated
+stream stops the load (`SourceFileError`) instead of loading the part before the damage.
+
 Resources are kept as they are: extensions, contained resources, `urn:uuid:` references and
 choice types (`value[x]`, `effective[x]`) all stay in the raw JSON; only the few columns every
 reader needs are lifted out (see `iceberg.tables`).
@@ -12,8 +16,10 @@ reader needs are lifted out (see `iceberg.tables`).
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +31,20 @@ from iceberg.exceptions import SourceFileError
 
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 DOCUMENT_SUFFIXES = (".json",)
+# Any input may be gzip-compressed: `Observation.ndjson.gz`.
+GZIP_SUFFIX = ".gz"
 # A longer NDJSON line is quarantined (its first bytes kept) instead of held in memory whole.
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 # A JSON document (a Bundle) is parsed whole; beyond this, split it into NDJSON first.
 MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024
 # How much of a record too large to load is kept in the quarantine.
 QUARANTINE_PREVIEW_BYTES = 64 * 1024
+
+# What a damaged gzip stream raises while being read: a bad header, CRC or length (BadGzipFile,
+# an OSError), invalid deflate data (zlib.error), or an end before the end-of-stream marker.
+_GZIP_ERRORS = (gzip.BadGzipFile, zlib.error, EOFError)
+# Decompressed bytes read at a time from a gzipped JSON document.
+_CHUNK_BYTES = 1 << 20
 
 # FHIR resource type names are upper camel case letters (R4: `MedicationRequest`).
 _RESOURCE_TYPE = re.compile(r"^[A-Z][A-Za-z0-9]{0,63}$")
@@ -62,7 +76,8 @@ def find_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
     Returns:
         (inputs, ignored): files to read, and files in the folders that are not FHIR input
-        (any suffix other than .ndjson, .jsonl or .json; hidden files are not listed).
+        (any suffix other than .ndjson, .jsonl or .json, each optionally followed by .gz;
+        hidden files are not listed).
 
     Raises:
         SourceFileError: a path does not exist, or a file named explicitly is not FHIR input.
@@ -78,8 +93,8 @@ def find_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
         elif path.is_file():
             if not _is_input(path):
                 raise SourceFileError(
-                    f"{path}: not FHIR input (expected .ndjson, .jsonl or .json); rename it or "
-                    "pass its folder"
+                    f"{path}: not FHIR input (expected .ndjson, .jsonl or .json, optionally "
+                    "gzipped as .ndjson.gz, .jsonl.gz or .json.gz); rename it or pass its folder"
                 )
             inputs.add(path.resolve())
         else:
@@ -88,14 +103,30 @@ def find_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def _is_input(path: Path) -> bool:
-    return path.suffix.lower() in (*NDJSON_SUFFIXES, *DOCUMENT_SUFFIXES)
+    return _format_suffix(path) in (*NDJSON_SUFFIXES, *DOCUMENT_SUFFIXES)
+
+
+def _format_suffix(path: Path) -> str:
+    """The suffix that says how to read the content: `.ndjson` for `a.ndjson` and `a.ndjson.gz`."""
+    name = path.name.lower()
+    return Path(name.removesuffix(GZIP_SUFFIX)).suffix if _is_gzip(path) else Path(name).suffix
+
+
+def _is_gzip(path: Path) -> bool:
+    return path.name.lower().endswith(GZIP_SUFFIX)
 
 
 def read_records(
     path: Path, reading: FileReading, *, max_record_bytes: int = MAX_RECORD_BYTES
 ) -> Iterator[FhirRecord]:
-    """Every record of `path`, counting them (and blank lines) into `reading`."""
-    if path.suffix.lower() in NDJSON_SUFFIXES:
+    """Every record of `path`, counting them (and blank lines) into `reading`.
+
+    Raises:
+        SourceFileError: `path` is gzipped and its stream is corrupt or truncated (raised when
+            the damage is reached: records before it have been yielded, so a caller must not
+            commit anything read from this file).
+    """
+    if _format_suffix(path) in NDJSON_SUFFIXES:
         records = _ndjson_records(path, reading, max_record_bytes)
     else:
         records = _document_records(path, reading)
@@ -104,30 +135,53 @@ def read_records(
         yield record
 
 
+def _open(path: Path) -> Any:
+    """A binary reader of the file's content: decompressed as it is read if gzipped."""
+    return gzip.open(path, "rb") if _is_gzip(path) else path.open("rb")
+
+
+def _damaged(path: Path, error: Exception, where: str) -> SourceFileError:
+    problem = "truncated" if isinstance(error, EOFError) else "corrupt"
+    detail = str(error) or type(error).__name__
+    return SourceFileError(
+        f"{path}: gzip stream is {problem} {where} ({detail}); nothing of this load was "
+        "committed. Copy or export the file again (check it with `gzip -t`) and run the load again"
+    )
+
+
 def _ndjson_records(path: Path, reading: FileReading, max_bytes: int) -> Iterator[FhirRecord]:
-    with path.open("rb") as handle:
-        number = 0
-        while True:
-            # Bounded read: a "line" of gigabytes (a binary file, a missing newline) must not
-            # be held in memory whole.
-            raw = handle.readline(max_bytes + 1)
-            if not raw:
-                return
-            number += 1
-            if len(raw) > max_bytes and not raw.endswith(b"\n"):
-                size = len(raw) + _skip_rest_of_line(handle)
-                yield FhirRecord(
-                    number,
-                    _as_text(raw[:QUARANTINE_PREVIEW_BYTES]),
-                    None,
-                    f"line of {size:,} bytes is over the {max_bytes:,}-byte limit "
-                    f"(first {QUARANTINE_PREVIEW_BYTES:,} bytes kept)",
-                )
-                continue
-            if not raw.strip():
-                reading.blank_lines += 1
-                continue
-            yield _record_from_bytes(number, raw.strip())
+    try:
+        with _open(path) as handle:
+            yield from _ndjson_lines(handle, reading, max_bytes)
+    except _GZIP_ERRORS as error:
+        # Every line before the damage was whole: they are the records and blank lines counted.
+        lines = reading.records + reading.blank_lines
+        raise _damaged(path, error, f"after line {lines:,}") from error
+
+
+def _ndjson_lines(handle: Any, reading: FileReading, max_bytes: int) -> Iterator[FhirRecord]:
+    number = 0
+    while True:
+        # Bounded read: a "line" of gigabytes (a binary file, a missing newline) must not
+        # be held in memory whole.
+        raw = handle.readline(max_bytes + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > max_bytes and not raw.endswith(b"\n"):
+            size = len(raw) + _skip_rest_of_line(handle)
+            yield FhirRecord(
+                number,
+                _as_text(raw[:QUARANTINE_PREVIEW_BYTES]),
+                None,
+                f"line of {size:,} bytes is over the {max_bytes:,}-byte limit "
+                f"(first {QUARANTINE_PREVIEW_BYTES:,} bytes kept)",
+            )
+            continue
+        if not raw.strip():
+            reading.blank_lines += 1
+            continue
+        yield _record_from_bytes(number, raw.strip())
 
 
 def _skip_rest_of_line(handle: Any) -> int:
@@ -140,9 +194,16 @@ def _skip_rest_of_line(handle: Any) -> int:
 
 
 def _document_records(path: Path, reading: FileReading) -> Iterator[FhirRecord]:
-    size = path.stat().st_size
-    if size > MAX_DOCUMENT_BYTES:
-        with path.open("rb") as handle:
+    if _is_gzip(path):
+        try:
+            data, size = _read_gzip_document(path)
+        except _GZIP_ERRORS as error:
+            raise _damaged(path, error, "in its JSON document") from error
+    else:
+        size = path.stat().st_size
+        data = path.read_bytes() if size <= MAX_DOCUMENT_BYTES else None
+    if data is None:
+        with _open(path) as handle:
             preview = handle.read(QUARANTINE_PREVIEW_BYTES)
         yield FhirRecord(
             1,
@@ -152,7 +213,7 @@ def _document_records(path: Path, reading: FileReading) -> Iterator[FhirRecord]:
             "split it into NDJSON (one resource per line)",
         )
         return
-    data = path.read_bytes().strip()
+    data = data.strip()
     if not data:
         return
     data = data.removeprefix(b"\xef\xbb\xbf")
@@ -180,6 +241,24 @@ def _document_records(path: Path, reading: FileReading) -> Iterator[FhirRecord]:
             continue
         resource = entry["resource"]
         yield _record_from_value(index, _dumps(resource), resource)
+
+
+def _read_gzip_document(path: Path) -> tuple[bytes | None, int]:
+    """A gzipped document's decompressed bytes (None when over the limit) and their size.
+
+    Read in chunks so that no more than the limit is ever held; an oversized document is still
+    read to its end, to tell its size and to check the stream's CRC.
+    """
+    chunks: list[bytes] | None = []
+    size = 0
+    with gzip.open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            size += len(chunk)
+            if chunks is not None and size > MAX_DOCUMENT_BYTES:
+                chunks = None
+            if chunks is not None:
+                chunks.append(chunk)
+    return (b"".join(chunks) if chunks is not None else None), size
 
 
 def _parse(data: bytes) -> Any:

@@ -5,7 +5,9 @@ Rules every loader keeps:
   path loaded before, in every table it fed (a re-run never doubles data, and rows of a type the
   new content no longer has go too).
 - Each table records the files it holds (path -> SHA-256, run id, how many tables the file fed)
-  in its `healthlake.loaded-files` property, updated in the same commit as the rows. Content
+  in a small Parquet ledger beside its metadata, written before the commit like a data file and
+  pointed to by its `healthlake.loaded-files-location` property, which the same commit as the
+  rows sets: the table metadata carries one location whatever the number of files. Content
   already loaded completely by another run (same SHA-256, any path) is skipped with a message
   unless forced; a run loaded again under the same run id replaces that run's files.
 - Two phases: every table's data files are written first, then the tables are committed one
@@ -27,6 +29,7 @@ import random
 import shutil
 import tempfile
 import time
+import uuid
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -46,7 +49,7 @@ from pyiceberg.table import Table, Transaction
 from generators.output import read_manifest
 from iceberg import streaming
 from iceberg.catalog import BRONZE
-from iceberg.exceptions import CountCheckError, LoadInterruptedError, SourceFileError
+from iceberg.exceptions import CountCheckError, LedgerError, LoadInterruptedError, SourceFileError
 from iceberg.fhir_input import (
     MAX_RECORD_BYTES,
     FhirRecord,
@@ -66,7 +69,21 @@ from iceberg.tables import (
     quarantine_table,
 )
 
-LOADED_FILES_PROPERTY = "healthlake.loaded-files"
+# Where a table's ledger of loaded files is: the location of a Parquet file (LEDGER_SCHEMA) in
+# the table's metadata folder. Each commit writes a new one; an older one is garbage once no
+# table property names it (orphan-file removal keeps files named by a current table property).
+LEDGER_LOCATION_PROPERTY = "healthlake.loaded-files-location"
+# The ledger as JSON in the table metadata, as written before the Parquet ledger: still read, and
+# removed by the table's next load (whose commit writes the Parquet ledger instead).
+LEGACY_LEDGER_PROPERTY = "healthlake.loaded-files"
+LEDGER_SCHEMA = pa.schema(
+    [
+        pa.field("path", pa.string(), nullable=False),
+        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("run_id", pa.string()),
+        pa.field("tables", pa.int32(), nullable=False),
+    ]
+)
 _BATCH_ROWS = 50_000
 # Rows per batch read back from the spill into a table write.
 _READ_BATCH_ROWS = 8192
@@ -86,9 +103,6 @@ class LedgerEntry:
     # How many tables this file's content fed in the load that recorded it: the file is loaded
     # completely when that many tables record the same SHA-256 for it.
     tables: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {"sha256": self.sha256, "run_id": self.run_id, "tables": self.tables}
 
 
 Ledgers = dict[str, dict[str, LedgerEntry]]
@@ -214,8 +228,15 @@ def file_sha256(path: Path) -> str:
 
 
 def table_ledger(table: Table) -> dict[str, LedgerEntry]:
-    """The files a table holds rows of, from its `healthlake.loaded-files` property."""
-    raw: dict[str, Any] = json.loads(table.properties.get(LOADED_FILES_PROPERTY, "{}"))
+    """The files a table holds rows of: its Parquet ledger, or the legacy JSON property.
+
+    Raises:
+        LedgerError: the table names a ledger file that cannot be read.
+    """
+    location = table.properties.get(LEDGER_LOCATION_PROPERTY)
+    if location is not None:
+        return _read_ledger_file(table, location)
+    raw: dict[str, Any] = json.loads(table.properties.get(LEGACY_LEDGER_PROPERTY, "{}"))
     ledger = {}
     for path, value in raw.items():
         if isinstance(value, str):
@@ -224,6 +245,50 @@ def table_ledger(table: Table) -> dict[str, LedgerEntry]:
         else:
             ledger[path] = LedgerEntry(value["sha256"], value.get("run_id"), int(value["tables"]))
     return ledger
+
+
+def _read_ledger_file(table: Table, location: str) -> dict[str, LedgerEntry]:
+    try:
+        with table.io.new_input(location).open() as stream:
+            data = pq.read_table(pa.BufferReader(stream.read()))
+    except (OSError, pa.ArrowInvalid) as error:
+        name = ".".join(table.name())
+        raise LedgerError(
+            f"{name}: its ledger of loaded files {location} cannot be read ({error}); restore "
+            f"the file, or remove the table property {LEDGER_LOCATION_PROPERTY} and load "
+            "its input again with --force"
+        ) from error
+    columns = data.select(LEDGER_SCHEMA.names).to_pydict()
+    return {
+        path: LedgerEntry(sha256, run_id, tables)
+        for path, sha256, run_id, tables in zip(
+            columns["path"], columns["sha256"], columns["run_id"], columns["tables"], strict=True
+        )
+    }
+
+
+def _write_ledger_file(table: Table, ledger: dict[str, LedgerEntry]) -> str:
+    """Write `ledger` as a new Parquet file in the table's metadata folder; its location.
+
+    Written through the table's FileIO (local files or S3), under a name no other commit uses:
+    a commit that is redone writes a new file from the new table state.
+    """
+    paths = sorted(ledger)
+    data = pa.Table.from_pydict(
+        {
+            "path": paths,
+            "sha256": [ledger[path].sha256 for path in paths],
+            "run_id": [ledger[path].run_id for path in paths],
+            "tables": [ledger[path].tables for path in paths],
+        },
+        schema=LEDGER_SCHEMA,
+    )
+    location = table.location_provider().new_metadata_location(
+        f"healthlake-loaded-files-{uuid.uuid4()}.parquet"
+    )
+    with table.io.new_output(location).create(overwrite=False) as stream:
+        pq.write_table(data, stream, compression="zstd")
+    return location
 
 
 def read_ledgers(catalog: Catalog) -> Ledgers:
@@ -238,19 +303,28 @@ def read_ledgers(catalog: Catalog) -> Ledgers:
     }
 
 
+# Per SHA-256, per path, the tables that record that content under that path.
+_ContentIndex = dict[str, dict[str, list[tuple[str, LedgerEntry]]]]
+
+
+def _content_index(ledgers: Ledgers) -> _ContentIndex:
+    """The ledgers by content, so that looking a file up does not scan every entry."""
+    index: _ContentIndex = {}
+    for identifier, ledger in ledgers.items():
+        for path, entry in ledger.items():
+            index.setdefault(entry.sha256, {}).setdefault(path, []).append((identifier, entry))
+    return index
+
+
 def _already_loaded(
-    ledgers: Ledgers, source: str, sha256: str, run_id: str
+    index: _ContentIndex, source: str, sha256: str, run_id: str
 ) -> tuple[str, list[str]] | None:
     """Why content `sha256` need not be read again and the tables holding it, or None.
 
     It is loaded when every table its load fed still records it, under one path, by a run other
     than this one (a run loaded again replaces its own files).
     """
-    holders: dict[str, list[tuple[str, LedgerEntry]]] = {}
-    for identifier, ledger in ledgers.items():
-        for path, entry in ledger.items():
-            if entry.sha256 == sha256:
-                holders.setdefault(path, []).append((identifier, entry))
+    holders = index.get(sha256, {})
     for path, held in sorted(holders.items()):
         runs = {entry.run_id for _, entry in held}
         if len(held) >= held[0][1].tables and run_id not in runs:
@@ -289,7 +363,9 @@ class _CountingBatches:
 
 
 def _stage(catalog: Catalog, write: _TableWrite, run_id: str) -> tuple[Transaction, int]:
-    """Write one table's data files and prepare its commit; returns it with the rows written."""
+    """Write one table's data files and ledger and prepare its commit; returns it with the rows
+    written. Called again for a commit that lost a race: everything is redone from the table's
+    new state (its ledger included)."""
     table = ensure_table(catalog, write.definition)
     ledger = {p: e for p, e in table_ledger(table).items() if p not in write.replaced}
     ledger.update(write.entries)
@@ -310,13 +386,10 @@ def _stage(catalog: Catalog, write: _TableWrite, run_id: str) -> tuple[Transacti
             ),
             snapshot_properties={RUN_ID_PROPERTY: run_id},
         )
-    transaction.set_properties(
-        {
-            LOADED_FILES_PROPERTY: json.dumps(
-                {path: entry.to_json() for path, entry in sorted(ledger.items())}
-            )
-        }
-    )
+    transaction.set_properties({LEDGER_LOCATION_PROPERTY: _write_ledger_file(table, ledger)})
+    if LEGACY_LEDGER_PROPERTY in table.properties:
+        # Migrated: the Parquet ledger above holds the legacy entries that still apply.
+        transaction.remove_properties(LEGACY_LEDGER_PROPERTY)
     return transaction, counted.rows
 
 
@@ -476,13 +549,14 @@ def _fhir_writes(
     """Read FHIR files into the spill; the table writes that load them."""
     quarantine = quarantine_table()
     read_files: dict[str, str] = {}
+    index = _content_index(ledgers)
     try:
         for path in files:
             source = str(path.resolve())
             sha = file_sha256(path)
             file_load = FileLoad(source, sha)
             report.files.append(file_load)
-            if not force and (found := _already_loaded(ledgers, file_load.path, sha, run_id)):
+            if not force and (found := _already_loaded(index, file_load.path, sha, run_id)):
                 file_load.skipped, file_load.held_by = found
                 continue
             read_files[source] = sha
@@ -670,11 +744,12 @@ def _omop_writes(
     stamp: datetime,
 ) -> list[_TableWrite]:
     writes = []
+    index = _content_index(ledgers)
     for cdm_table, path in files:
         sha = file_sha256(path)
         file_load = FileLoad(str(path.resolve()), sha)
         report.files.append(file_load)
-        if not force and (found := _already_loaded(ledgers, file_load.path, sha, run_id)):
+        if not force and (found := _already_loaded(index, file_load.path, sha, run_id)):
             file_load.skipped, file_load.held_by = found
             continue
         write = _omop_write(cdm_table, path, sha, run_id, stamp)

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
+import os
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pyiceberg.catalog import Catalog
-from pyiceberg.table import Transaction
+from pyiceberg.table import Table, Transaction
 
+from iceberg import fhir_input, loaders
 from iceberg.exceptions import SourceFileError
-from iceberg.loaders import LoadReport, load_fhir
+from iceberg.fhir_input import FhirRecord, FileReading, read_records
+from iceberg.loaders import (
+    LEDGER_LOCATION_PROPERTY,
+    LedgerEntry,
+    LoadReport,
+    load_fhir,
+    table_ledger,
+)
 from tests.conftest import SHARED_REFERENCE, python_module
 
 EXAMPLES = SHARED_REFERENCE / "fhir_r4_examples"
@@ -278,13 +291,29 @@ def test_commit_that_loses_a_race_is_redone_on_top_of_the_winner(
             raced.append(load_fhir(catalog, [theirs], "rival"))
         return real_commit(self)
 
+    written: list[tuple[str, dict[str, LedgerEntry]]] = []
+    write_ledger = loaders._write_ledger_file
+
+    def recording(table: Table, ledger: dict[str, LedgerEntry]) -> str:
+        location = write_ledger(table, ledger)
+        written.append((location, dict(ledger)))
+        return location
+
+    monkeypatch.setattr(loaders, "_write_ledger_file", recording)
     monkeypatch.setattr(Transaction, "commit_transaction", commit_after_a_rival)
     load_fhir(catalog, [ours], "run-2")
     assert raced
     ids = sorted(p["resource_id"] for p in _table(catalog, "fhir_patient"))
     assert ids == ["ours2", "theirs"]
-    ledger = catalog.load_table("bronze.fhir_patient").properties["healthlake.loaded-files"]
-    assert str(theirs.resolve()) in ledger and str(ours.resolve()) in ledger
+    table = catalog.load_table("bronze.fhir_patient")
+    ledger = table_ledger(table)
+    assert {str(theirs.resolve()), str(ours.resolve())} == set(ledger)
+    # Ours staged a ledger, the rival committed its own, and ours was redone with a fresh
+    # ledger file built from the rival's state: the stale one is not reused.
+    (stale, _), (rivals, _), (fresh, fresh_entries) = written
+    assert len({stale, rivals, fresh}) == 3
+    assert table.properties[LEDGER_LOCATION_PROPERTY] == fresh
+    assert fresh_entries == ledger
 
 
 def test_cli_prints_the_summary_and_one_line_errors(warehouse: Path, tmp_path: Path) -> None:
@@ -308,3 +337,175 @@ def test_a_file_that_is_not_fhir_input_is_refused(catalog: Catalog, tmp_path: Pa
     path.write_text("hello")
     with pytest.raises(SourceFileError, match=r"not FHIR input"):
         load_fhir(catalog, [path], "run-1")
+
+
+# --- Gzipped input -----------------------------------------------------------------------------
+
+
+def _gzip(path: Path, content: bytes) -> Path:
+    path.write_bytes(gzip.compress(content))
+    return path
+
+
+def _patients_ndjson(count: int, prefix: str) -> bytes:
+    """Patients, one per line, ids random enough that gzip cannot squeeze them to nothing."""
+    return b"".join(
+        b'{"resourceType":"Patient","id":"%s-%d-%s"}\n'
+        % (prefix.encode(), n, os.urandom(12).hex().encode())
+        for n in range(count)
+    )
+
+
+def test_gzipped_input_loads_exactly_like_plain(catalog: Catalog, tmp_path: Path) -> None:
+    lines = (
+        b'{"resourceType":"Patient","id":"a"}\n\n{not json\n{"resourceType":"Condition","id":"c"}\n'
+    )
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "export.ndjson").write_bytes(lines)
+    (plain / "bundle.json").write_text(json.dumps(_bundle("collection"), indent=2))
+    load_fhir(catalog, [plain], "plain")
+    expected = {name: _table(catalog, name) for name in ("fhir_patient", "quarantine")}
+
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    _gzip(mixed / "export.ndjson.gz", lines)
+    _gzip(mixed / "bundle.JSON.GZ", json.dumps(_bundle("collection"), indent=2).encode())
+    _gzip(mixed / "single.json.gz", b'\xef\xbb\xbf{"resourceType":"Patient","id":"s"}')
+    _gzip(mixed / "more.jsonl.gz", b'{"resourceType":"Patient","id":"j"}\n')
+    (mixed / "plain.ndjson").write_text('{"resourceType":"Patient","id":"x"}\n')
+    _gzip(mixed / "notes.txt.gz", b"not fhir")
+    report = load_fhir(catalog, [mixed], "gz")
+
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert sorted(by_name) == [
+        "bundle.JSON.GZ",
+        "export.ndjson.gz",
+        "more.jsonl.gz",
+        "plain.ndjson",
+        "single.json.gz",
+    ]
+    assert report.ignored == [str((mixed / "notes.txt.gz").resolve())]
+    export = by_name["export.ndjson.gz"]
+    assert (export.records, export.loaded, export.quarantined, export.blank_lines) == (3, 2, 1, 1)
+    assert by_name["bundle.JSON.GZ"].records == 5
+    # The hash that detects unchanged content is the file's bytes as stored (compressed).
+    stored = (mixed / "export.ndjson.gz").read_bytes()
+    assert export.sha256 == hashlib.sha256(stored).hexdigest()
+    assert "count check: 11 records in = 9 loaded + 2 quarantined" in "\n".join(report.lines())
+
+    def rows_of(name: str, folder: Path, file: str) -> list[tuple[Any, ...]]:
+        source = str((folder / file).resolve())
+        return sorted(
+            (row["source_line"], row["resource_id"], row.get("reason"), row.get("resource_json"))
+            for row in _table(catalog, name)
+            if row["source_file"] == source
+        )
+
+    # Same rows, same (decompressed) line numbers and entry numbers as the plain files gave.
+    for name in expected:
+        assert rows_of(name, mixed, "export.ndjson.gz") == rows_of(name, plain, "export.ndjson")
+        assert rows_of(name, mixed, "bundle.JSON.GZ") == rows_of(name, plain, "bundle.json")
+    assert rows_of("fhir_patient", mixed, "single.json.gz")[0][:2] == (1, "s")
+
+    again = load_fhir(catalog, [mixed], "gz-again")
+    assert len(again.skipped) == 5 and not again.tables
+
+
+def test_a_gzipped_file_named_explicitly_is_read_and_other_gz_refused(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    path = _gzip(tmp_path / "Observation.ndjson.gz", b'{"resourceType":"Observation","id":"o"}\n')
+    report = load_fhir(catalog, [path], "run-1")
+    assert report.loaded_by_type == {"Observation": 1}
+    other = _gzip(tmp_path / "export.csv.gz", b"a,b\n")
+    with pytest.raises(SourceFileError, match=r"export\.csv\.gz: not FHIR input .*\.ndjson\.gz"):
+        load_fhir(catalog, [other], "run-2")
+
+
+def _truncated(content: bytes) -> bytes:
+    compressed = gzip.compress(content)
+    return compressed[: len(compressed) * 2 // 3]
+
+
+def _corrupt(content: bytes) -> bytes:
+    compressed = bytearray(gzip.compress(content))
+    # A byte of the CRC-32 in the trailer: every line decompresses, then the check fails.
+    compressed[-6] ^= 0xFF
+    return bytes(compressed)
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (_truncated, "gzip stream is truncated after line"),
+        (_corrupt, "gzip stream is corrupt after line"),
+        (lambda content: content, "gzip stream is corrupt after line 0 (Not a gzipped file"),
+    ],
+)
+def test_damaged_gzip_commits_nothing_of_the_load(
+    catalog: Catalog,
+    tmp_path: Path,
+    damage: Callable[[bytes], bytes],
+    problem: str,
+) -> None:
+    before_load = tmp_path / "earlier.ndjson"
+    before_load.write_text('{"resourceType":"Patient","id":"earlier"}\nbad earlier\n')
+    load_fhir(catalog, [before_load], "run-1")
+    before = {name: _snapshot(catalog, name) for name in ("fhir_patient", "quarantine")}
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "a-good.ndjson").write_text('{"resourceType":"Patient","id":"good"}\nbad\n')
+    damaged = folder / "b-damaged.ndjson.gz"
+    damaged.write_bytes(damage(_patients_ndjson(5000, "lost") + b"broken\n"))
+    read: list[FhirRecord] = []
+    with pytest.raises(SourceFileError) as raised:
+        read.extend(read_records(damaged, FileReading()))
+    message = str(raised.value)
+    assert message.startswith(f"{damaged}: {problem}") and "\n" not in message
+    assert "nothing of this load was committed" in message and "gzip -t" in message
+    if damage is not _truncated and damage is not _corrupt:
+        assert not read
+    else:
+        # Records before the damage were read (and would go to the spill) ...
+        assert len(read) > 100
+    with pytest.raises(SourceFileError, match=re.escape(problem)):
+        load_fhir(catalog, [folder], "run-2")
+    # ... but nothing of the load commits: not them, nor the good file read before.
+    assert {name: _snapshot(catalog, name) for name in before} == before
+    assert [p["resource_id"] for p in _table(catalog, "fhir_patient")] == ["earlier"]
+    assert [q["raw_text"] for q in _table(catalog, "quarantine")] == ["bad earlier"]
+
+
+def test_damaged_gzipped_bundle_commits_nothing(catalog: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "bundle.json.gz"
+    path.write_bytes(_truncated(json.dumps(_bundle("collection")).encode() * 50))
+    with pytest.raises(SourceFileError, match=r"bundle\.json\.gz: gzip stream is truncated in"):
+        load_fhir(catalog, [path], "run-1")
+    assert not catalog.table_exists("bronze.fhir_patient") or not _table(catalog, "fhir_patient")
+
+
+def test_gzipped_document_over_the_limit_counts_decompressed_bytes(
+    catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.dumps(_bundle("collection"), indent=2).encode()
+    monkeypatch.setattr(fhir_input, "MAX_DOCUMENT_BYTES", len(document) - 1)
+    path = _gzip(tmp_path / "big.json.gz", document)
+    assert path.stat().st_size < len(document) - 1
+    report = load_fhir(catalog, [path], "run-1")
+    (quarantined,) = _table(catalog, "quarantine")
+    assert quarantined["reason"].startswith(f"JSON document of {len(document):,} bytes is over")
+    assert quarantined["raw_text"] == document.decode().strip()
+    assert (report.files[0].records, report.files[0].quarantined) == (1, 1)
+    monkeypatch.setattr(fhir_input, "MAX_DOCUMENT_BYTES", len(document))
+    report = load_fhir(catalog, [path], "run-2", force=True)
+    assert report.files[0].loaded == 4
+
+
+def test_cli_damaged_gzip_is_one_line_and_a_failing_exit(warehouse: Path, tmp_path: Path) -> None:
+    path = tmp_path / "export.ndjson.gz"
+    path.write_bytes(_truncated(_patients_ndjson(3000, "p")))
+    done = python_module("iceberg", "ingest-fhir", str(path), "--run-id", "cli-gz")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert done.stderr.startswith(f"error: {path}: gzip stream is truncated after line ")

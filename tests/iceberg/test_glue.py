@@ -16,7 +16,7 @@ import pytest
 
 from generators.output import read_manifest
 from iceberg.catalog import load_catalog
-from iceberg.loaders import load_generated
+from iceberg.loaders import LEDGER_LOCATION_PROPERTY, load_generated, table_ledger
 from tests.conftest import python_module
 
 BUCKET = "healthlake-test-lake"
@@ -85,6 +85,12 @@ def test_glue_catalog_gets_the_same_tables_as_local(moto_glue: str, generated: P
         assert in_glue.spec() == in_local.spec()
         assert in_glue.location().startswith(f"s3://{BUCKET}/iceberg/")
         assert in_glue.scan().to_arrow().num_rows == 300
+        # The ledger of loaded files is a Parquet object beside the table's metadata in S3.
+        ledger = in_glue.properties[LEDGER_LOCATION_PROPERTY]
+        assert ledger.startswith(f"{in_glue.location()}/metadata/")
+        key = ledger.removeprefix(f"s3://{BUCKET}/")
+        assert boto3.client("s3", endpoint_url=moto_glue).head_object(Bucket=BUCKET, Key=key)
+        assert table_ledger(in_glue).keys() == table_ledger(in_local).keys()
     tables = boto3.client("glue", endpoint_url=moto_glue).get_tables(DatabaseName="bronze")
     expected = {
         entry["table"] if entry["format"] == "omop-parquet" else entry["resource_type"]

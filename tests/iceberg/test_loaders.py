@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from pyiceberg.catalog import Catalog
+from pyiceberg.table import Table
 
 from generators.config import GeneratorConfig
 from generators.output import generate, read_manifest
 from iceberg.catalog import load_catalog
-from iceberg.exceptions import CatalogConfigError, CatalogMissingError, SourceFileError
-from iceberg.loaders import load_fhir, load_generated
+from iceberg.exceptions import (
+    CatalogConfigError,
+    CatalogMissingError,
+    LedgerError,
+    SourceFileError,
+)
+from iceberg.loaders import (
+    LEDGER_LOCATION_PROPERTY,
+    LEGACY_LEDGER_PROPERTY,
+    LedgerEntry,
+    load_fhir,
+    load_generated,
+    table_ledger,
+)
 from iceberg.tables import RUN_ID_PROPERTY
 
 
@@ -157,3 +171,112 @@ def test_glue_catalog_names_the_missing_variable(
     monkeypatch.delenv("HEALTHLAKE_S3_BUCKET", raising=False)
     with pytest.raises(CatalogConfigError, match="HEALTHLAKE_S3_BUCKET"):
         load_catalog("glue")
+
+
+# --- The ledger of loaded files ------------------------------------------------------------
+
+
+def _metadata_bytes(table: Table) -> int:
+    with table.io.new_input(table.metadata_location).open() as stream:
+        return len(stream.read())
+
+
+def _one_patient_bundle(folder: Path, number: int) -> None:
+    """A Bundle per patient, as Synthea writes them."""
+    patient = f"p{number:05d}"
+    entries = [
+        {"fullUrl": f"urn:uuid:{patient}", "resource": {"resourceType": "Patient", "id": patient}},
+        {
+            "resource": {
+                "resourceType": "Observation",
+                "id": f"o{number:05d}",
+                "subject": {"reference": f"urn:uuid:{patient}"},
+            }
+        },
+    ]
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    (folder / f"{patient}.json").write_text(json.dumps(bundle))
+
+
+def test_many_files_keep_the_table_metadata_small(catalog: Catalog, tmp_path: Path) -> None:
+    folder = tmp_path / "synthea"
+    folder.mkdir()
+    for number in range(300):
+        _one_patient_bundle(folder, number)
+    load_fhir(catalog, [folder / "p00000.json"], "run-1")
+    one_file = _metadata_bytes(catalog.load_table("bronze.fhir_patient"))
+    report = load_fhir(catalog, [folder], "run-2")
+    assert {t.table: t.rows for t in report.tables} == {
+        "bronze.fhir_observation": 299,
+        "bronze.fhir_patient": 299,
+    }
+    for name in ("fhir_patient", "fhir_observation"):
+        table = catalog.load_table(f"bronze.{name}")
+        assert len(table_ledger(table)) == 300
+        # One short location in the metadata, however many files the table holds ...
+        assert LEGACY_LEDGER_PROPERTY not in table.properties
+        location = table.properties[LEDGER_LOCATION_PROPERTY]
+        assert location.startswith(table.location()) and "/metadata/" in location
+        assert max(len(value) for value in table.properties.values()) < 300
+    # ... so the metadata grew by the second commit's snapshots only, not by 299 files' entries
+    # (the JSON ledger added ~180 bytes per file: ~54 KB here).
+    three_hundred_files = _metadata_bytes(catalog.load_table("bronze.fhir_patient"))
+    assert three_hundred_files - one_file < 4096
+    snapshot = catalog.load_table("bronze.fhir_patient").current_snapshot()
+    again = load_fhir(catalog, [folder], "run-3")
+    assert len(again.skipped) == 300 and not again.tables
+    assert all(f.skipped == "unchanged since run run-1 loaded it" for f in again.skipped[:1])
+    assert all(f.skipped == "unchanged since run run-2 loaded it" for f in again.skipped[1:])
+    assert catalog.load_table("bronze.fhir_patient").current_snapshot() == snapshot
+
+
+def test_legacy_json_ledger_is_read_and_migrated_by_the_next_load(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.ndjson"
+    old.write_text('{"resourceType":"Patient","id":"p"}\n{"resourceType":"Condition","id":"c"}\n')
+    load_fhir(catalog, [old], "run-old")
+    sha = hashlib.sha256(old.read_bytes()).hexdigest()
+    # Make both tables look as the JSON-ledger code left them.
+    legacy = {str(old.resolve()): {"sha256": sha, "run_id": "run-old", "tables": 2}}
+    for name in ("fhir_patient", "fhir_condition"):
+        with catalog.load_table(f"bronze.{name}").transaction() as transaction:
+            transaction.remove_properties(LEDGER_LOCATION_PROPERTY)
+            transaction.set_properties({LEGACY_LEDGER_PROPERTY: json.dumps(legacy)})
+    assert table_ledger(catalog.load_table("bronze.fhir_patient")) == {
+        str(old.resolve()): LedgerEntry(sha, "run-old", 2)
+    }
+
+    new = tmp_path / "new.ndjson"
+    new.write_text('{"resourceType":"Patient","id":"q"}\n')
+    load_fhir(catalog, [new], "run-new")
+    patient = catalog.load_table("bronze.fhir_patient")
+    assert LEGACY_LEDGER_PROPERTY not in patient.properties
+    assert LEDGER_LOCATION_PROPERTY in patient.properties
+    assert set(table_ledger(patient)) == {str(old.resolve()), str(new.resolve())}
+    # Not loaded this time: still on the legacy property, still read.
+    condition = catalog.load_table("bronze.fhir_condition")
+    assert LEDGER_LOCATION_PROPERTY not in condition.properties
+    # The skip logic sees the legacy entries of both tables, migrated or not.
+    report = load_fhir(catalog, [old, new], "run-3")
+    assert [f.skipped for f in report.skipped] == [
+        "unchanged since run run-new loaded it",
+        "unchanged since run run-old loaded it",
+    ]
+    assert not report.tables
+    forced = load_fhir(catalog, [old], "run-4", force=True)
+    assert {t.table for t in forced.tables} == {"bronze.fhir_condition", "bronze.fhir_patient"}
+    condition = catalog.load_table("bronze.fhir_condition")
+    assert LEGACY_LEDGER_PROPERTY not in condition.properties
+    assert table_ledger(condition) == {str(old.resolve()): LedgerEntry(sha, "run-4", 2)}
+    assert _rows(catalog, "bronze.fhir_patient") == 2
+
+
+def test_an_unreadable_ledger_file_is_named(catalog: Catalog, tmp_path: Path) -> None:
+    path = tmp_path / "a.ndjson"
+    path.write_text('{"resourceType":"Patient","id":"a"}\n')
+    load_fhir(catalog, [path], "run-1")
+    location = catalog.load_table("bronze.fhir_patient").properties[LEDGER_LOCATION_PROPERTY]
+    Path(location.removeprefix("file://")).unlink()
+    with pytest.raises(LedgerError, match=r"bronze\.fhir_patient: its ledger of loaded files"):
+        load_fhir(catalog, [path], "run-2")
