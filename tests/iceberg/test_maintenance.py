@@ -13,7 +13,7 @@ from pyiceberg.expressions import AlwaysFalse
 from pyiceberg.table import Table, Transaction
 
 from iceberg import streaming
-from iceberg.loaders import load_fhir
+from iceberg.loaders import LEDGER_LOCATION_PROPERTY, load_fhir
 from iceberg.maintenance import maintain_namespace, maintain_table
 from iceberg.tables import FHIR_SCHEMA, ensure_table, fhir_table
 from tests.conftest import python_module
@@ -244,3 +244,27 @@ def test_negative_orphan_age_is_refused(warehouse: Path) -> None:
     done = python_module("iceberg", "maintain", "--orphan-age-minutes", "-1")
     assert done.returncode == 2
     assert done.stderr.startswith("error: --orphan-age-minutes must be 0 or more")
+
+
+def test_replaced_ledgers_are_deleted_and_the_current_one_kept(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """The real loaded-files ledger: each load writes a new one; maintenance deletes the older
+    ones, and the next load still finds every file it recorded (and skips them)."""
+    sources = []
+    for number in range(3):
+        source = tmp_path / f"p{number}.ndjson"
+        source.write_text(f'{{"resourceType":"Patient","id":"p{number}"}}\n')
+        load_fhir(catalog, [source], f"run-{number}")
+        sources.append(source)
+    table = catalog.load_table(PATIENTS)
+    metadata = Path(table.location().removeprefix("file://")) / "metadata"
+    ledgers = sorted(metadata.glob("healthlake-loaded-files-*.parquet"))
+    assert len(ledgers) == 3
+    current = table.properties[LEDGER_LOCATION_PROPERTY].removeprefix("file://")
+
+    maintain_namespace(catalog, orphan_age=timedelta(0))
+    assert [str(p) for p in metadata.glob("healthlake-loaded-files-*.parquet")] == [current]
+    report = load_fhir(catalog, sources, "run-again")
+    assert len(report.skipped) == 3
+    assert sorted(row[1] for row in _rows(catalog)) == ["p0", "p1", "p2"]
