@@ -43,6 +43,7 @@ QUARANTINE_PREVIEW_BYTES = 64 * 1024
 # What a damaged gzip stream raises while being read: a bad header, CRC or length (BadGzipFile,
 # an OSError), invalid deflate data (zlib.error), or an end before the end-of-stream marker.
 _GZIP_ERRORS = (gzip.BadGzipFile, zlib.error, EOFError)
+_UTF8_BOM = b"\xef\xbb\xbf"
 # Decompressed bytes read at a time from a gzipped JSON document.
 _CHUNK_BYTES = 1 << 20
 
@@ -168,6 +169,9 @@ def _ndjson_lines(handle: Any, reading: FileReading, max_bytes: int) -> Iterator
         if not raw:
             return
         number += 1
+        if number == 1:
+            # A UTF-8 byte order mark (Windows tools write one) opens the file, not the record.
+            raw = raw.removeprefix(_UTF8_BOM)
         if len(raw) > max_bytes and not raw.endswith(b"\n"):
             size = len(raw) + _skip_rest_of_line(handle)
             yield FhirRecord(
@@ -216,7 +220,7 @@ def _document_records(path: Path, reading: FileReading) -> Iterator[FhirRecord]:
     data = data.strip()
     if not data:
         return
-    data = data.removeprefix(b"\xef\xbb\xbf")
+    data = data.removeprefix(_UTF8_BOM)
     parsed = _parse(data)
     if isinstance(parsed, str):
         yield FhirRecord(1, _as_text(data), None, parsed)
@@ -291,7 +295,10 @@ def _record_from_value(number: int, text: str, value: Any) -> FhirRecord:
     resource_id = value.get("id")
     shown_type = resource_type if isinstance(resource_type, str) else None
     shown_id = resource_id if isinstance(resource_id, str) else None
-    if not resource_type:
+    if not resource_type and {"transactionTime", "output"} <= value.keys():
+        # Saved beside the files of a `$export`: it lists them, it is not a resource.
+        reason = "a Bulk Data export manifest (transactionTime, output), not a FHIR resource"
+    elif not resource_type:
         reason = "resource has no resourceType"
     elif not isinstance(resource_type, str) or not _RESOURCE_TYPE.match(resource_type):
         reason = f"resourceType {resource_type!r} is not a FHIR resource type name"

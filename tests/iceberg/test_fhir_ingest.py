@@ -166,6 +166,48 @@ def test_malformed_lines_are_quarantined_and_counted(catalog: Catalog, tmp_path:
     assert "count check: 9 records in = 2 loaded + 7 quarantined" in "\n".join(report.lines())
 
 
+def test_windows_line_ends_and_a_byte_order_mark_are_tolerated(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """NDJSON and Bundles saved by Windows tools: CRLF line ends, a UTF-8 BOM opening the file
+    (RFC 8259 lets a parser ignore it). A BOM later in the file is data, so not JSON."""
+    ndjson = tmp_path / "windows.ndjson"
+    ndjson.write_bytes(
+        b'\xef\xbb\xbf{"resourceType":"Patient","id":"a"}\r\n'
+        b'{"resourceType":"Patient","id":"b"}\r\n'
+        b'\xef\xbb\xbf{"resourceType":"Patient","id":"c"}\r\n'
+    )
+    bundle = tmp_path / "windows.json"
+    bundle.write_bytes(
+        b'\xef\xbb\xbf{"resourceType":"Bundle","type":"collection","entry":[\r\n'
+        b'{"resource":{"resourceType":"Patient","id":"d"}}]}\r\n'
+    )
+    load_fhir(catalog, [ndjson, bundle], "run-1")
+    assert sorted(r["resource_id"] for r in _table(catalog, "fhir_patient")) == ["a", "b", "d"]
+    (quarantined,) = _table(catalog, "quarantine")
+    assert quarantined["source_line"] == 3
+    assert quarantined["reason"].startswith("not JSON")
+
+
+def test_a_bulk_data_manifest_beside_the_export_is_quarantined_as_such(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    (tmp_path / "Patient.ndjson").write_text('{"resourceType":"Patient","id":"a"}\n')
+    manifest = {
+        "transactionTime": "2025-01-01T00:00:00Z",
+        "request": "https://example.org/fhir/$export",
+        "requiresAccessToken": True,
+        "output": [{"type": "Patient", "url": "https://example.org/files/Patient.ndjson"}],
+        "error": [],
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    report = load_fhir(catalog, [tmp_path], "run-1")
+    assert [r["resource_id"] for r in _table(catalog, "fhir_patient")] == ["a"]
+    (quarantined,) = _table(catalog, "quarantine")
+    assert quarantined["reason"].startswith("a Bulk Data export manifest")
+    assert "count check: 2 records in = 1 loaded + 1 quarantined" in "\n".join(report.lines())
+
+
 def test_empty_and_zero_byte_files_load_nothing(catalog: Catalog, tmp_path: Path) -> None:
     (tmp_path / "zero.ndjson").write_bytes(b"")
     (tmp_path / "zero.json").write_bytes(b"")
