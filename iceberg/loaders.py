@@ -27,6 +27,7 @@ import hashlib
 import json
 import random
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -94,7 +95,7 @@ COMMIT_ATTEMPTS = 8
 _FIRST_BACKOFF_SECONDS = 0.2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """What a table records about one source file it holds rows of."""
 
@@ -122,7 +123,7 @@ class TableLoad:
         return f"{self.table}: {self.rows:,} rows from {len(self.files)} file(s)"
 
 
-@dataclass
+@dataclass(slots=True)
 class FileLoad:
     """What one load did with one source file."""
 
@@ -259,8 +260,12 @@ def _read_ledger_file(table: Table, location: str) -> dict[str, LedgerEntry]:
             "its input again with --force"
         ) from error
     columns = data.select(LEDGER_SCHEMA.names).to_pydict()
+    # Interned: a file that fed several tables is in each one's ledger, and a load of a
+    # Synthea export holds one entry per patient file per table (memory per file matters).
     return {
-        path: LedgerEntry(sha256, run_id, tables)
+        sys.intern(path): LedgerEntry(
+            sys.intern(sha256), None if run_id is None else sys.intern(run_id), tables
+        )
         for path, sha256, run_id, tables in zip(
             columns["path"], columns["sha256"], columns["run_id"], columns["tables"], strict=True
         )
