@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generators import terminology
+from generators import terminology, world
 from generators.config import GeneratorConfig
 from generators.geography import us_states
 from generators.population import (
@@ -46,6 +46,15 @@ from generators.terminology import omop_id_system
 
 # The identifier system under which a Patient carries its OMOP person_id.
 PERSON_ID_SYSTEM = omop_id_system("person")
+# Ids of the world's FHIR resources: Organization/care-site-<care_site_id>,
+# Practitioner/provider-<provider_id>.
+ORGANIZATION_ID_PREFIX = "care-site-"
+PRACTITIONER_ID_PREFIX = "provider-"
+ORGANIZATION_TYPE_SYSTEM = "http://terminology.hl7.org/CodeSystem/organization-type"
+PRIMARY_PERFORMER = (
+    '{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType",'
+    '"code":"PPRF","display":"primary performer"}'
+)
 US_CORE_RACE = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-race"
 US_CORE_ETHNICITY = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-ethnicity"
 
@@ -204,10 +213,26 @@ def render_patients(batch: People, config: GeneratorConfig, end: str = "") -> pa
 
 
 def render_encounters(batch: PeopleBatch, config: GeneratorConfig, end: str = "") -> pa.Array:
-    """One FHIR R4 Encounter per visit."""
+    """One FHIR R4 Encounter per visit, naming its care site (`serviceProvider`) and provider
+    (the primary performer) by literal reference, OMOP id and display."""
     visits = batch.visits
     classes = [terminology.code(kind) for kind in VISIT_KINDS]
-    care_site_system = omop_id_system("care_site")
+    sites = world.care_sites()
+    providers = world.draw_providers(config)
+    site_fragments = [
+        f'{{"reference":"Organization/{ORGANIZATION_ID_PREFIX}{site_id}",'
+        f'"identifier":{{"system":"{omop_id_system("care_site")}","value":"{site_id}"}},'
+        f'"display":{_json(str(name))}}}'
+        for site_id, name in zip(sites.care_site_id, sites.name, strict=True)
+    ]
+    provider_fragments = [
+        f'{{"reference":"Practitioner/{PRACTITIONER_ID_PREFIX}{provider_id}",'
+        f'"identifier":{{"system":"{omop_id_system("provider")}","value":"{provider_id}"}},'
+        f'"display":{_json(f"Dr. {given} {family}")}}}'
+        for provider_id, given, family in zip(
+            providers.provider_id, providers.given_name, providers.family_name, strict=True
+        )
+    ]
     return _join(
         [
             '{"resourceType":"Encounter","id":"',
@@ -217,13 +242,15 @@ def render_encounters(batch: PeopleBatch, config: GeneratorConfig, end: str = ""
             '"}],"status":"finished","class":',
             _pick([_coding(c.system, c.code, c.display) for c in classes], visits.kind),
             *_subject(batch, visits.person_index),
-            ',"period":{"start":"',
+            f',"participant":[{{"type":[{{"coding":[{PRIMARY_PERFORMER}]}}],"individual":',
+            _pick(provider_fragments, visits.provider_id - 1),
+            '}],"period":{"start":"',
             _text(visits.start),
             '","end":"',
             _text(visits.end),
-            f'"}},"serviceProvider":{{"identifier":{{"system":"{care_site_system}","value":"',
-            _text(visits.care_site_id),
-            '"}}}' + end,
+            '"},"serviceProvider":',
+            _pick(site_fragments, visits.care_site_id - 1),
+            "}" + end,
         ]
     )
 
@@ -390,4 +417,79 @@ def render_procedures(batch: PeopleBatch, config: GeneratorConfig, end: str = ""
             _text(procedures.date),
             '"}' + end,
         ]
+    )
+
+
+# --- resources that describe the synthetic world, not a batch of people -----------------------
+
+
+def _lines(resources: list[dict[str, object]], end: str) -> pa.Array:
+    return pa.array([_json(resource) + end for resource in resources], pa.string())
+
+
+def render_organizations(config: GeneratorConfig, end: str = "") -> pa.Array:
+    """One Organization per care site (a few hundred at most: built as dicts, not joined)."""
+    states = us_states()
+    sites = world.care_sites()
+    return _lines(
+        [
+            {
+                "resourceType": "Organization",
+                "id": f"{ORGANIZATION_ID_PREFIX}{site_id}",
+                "meta": {"lastUpdated": last_updated(config)},
+                "identifier": [{"system": omop_id_system("care_site"), "value": str(site_id)}],
+                "active": True,
+                "type": [
+                    {
+                        "coding": [
+                            {
+                                "system": ORGANIZATION_TYPE_SYSTEM,
+                                "code": "prov",
+                                "display": "Healthcare Provider",
+                            }
+                        ]
+                    }
+                ],
+                "name": str(name),
+                "address": [
+                    {
+                        "city": states[state].city,
+                        "state": states[state].abbreviation,
+                        "country": "US",
+                    }
+                ],
+            }
+            for site_id, name, state in zip(
+                sites.care_site_id, sites.name, sites.state_index, strict=True
+            )
+        ],
+        end,
+    )
+
+
+def render_practitioners(config: GeneratorConfig, end: str = "") -> pa.Array:
+    """One Practitioner per provider; the birth date is a year, as OMOP records it."""
+    providers = world.draw_providers(config)
+    return _lines(
+        [
+            {
+                "resourceType": "Practitioner",
+                "id": f"{PRACTITIONER_ID_PREFIX}{provider_id}",
+                "meta": {"lastUpdated": last_updated(config)},
+                "identifier": [{"system": omop_id_system("provider"), "value": str(provider_id)}],
+                "active": True,
+                "name": [{"family": str(family), "given": [str(given)], "prefix": ["Dr."]}],
+                "gender": str(SEX_CODES[int(is_male)]),
+                "birthDate": str(year),
+            }
+            for provider_id, given, family, is_male, year in zip(
+                providers.provider_id,
+                providers.given_name,
+                providers.family_name,
+                providers.is_male,
+                providers.year_of_birth,
+                strict=True,
+            )
+        ],
+        end,
     )

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from generators import __version__, omop_spec, terminology
+from generators import __version__, omop_spec, terminology, world
 from generators.config import GeneratorConfig
 from generators.geography import us_states
 from generators.population import (
@@ -26,14 +26,12 @@ from generators.population import (
     ETHNICITY_CODES,
     GENDER_SYSTEM,
     OBSERVATION_KEYS,
-    PROVIDERS_PER_CARE_SITE,
     RACE_CODES,
     REFILLS,
     SEX_CODES,
     VISIT_KINDS,
     People,
     PeopleBatch,
-    draw_names,
 )
 
 TERMINOLOGY_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "terminology"
@@ -349,51 +347,40 @@ def render_location(config: GeneratorConfig) -> pa.Table:
 
 def render_care_site(config: GeneratorConfig) -> pa.Table:
     """A clinic (outpatient visits) and a hospital (emergency and inpatient) in every state."""
-    states = us_states()
-    names, place_keys, location_ids = [], [], []
-    for number, state in enumerate(states, start=1):
-        for kind, place in (("Family Clinic", "outpatient"), ("General Hospital", "inpatient")):
-            names.append(f"{state.city} {kind}")
-            place_keys.append(place)
-            location_ids.append(number)
-    places = tuple(place_keys)
+    sites = world.care_sites()
     return _table(
         "care_site",
-        len(names),
+        len(sites),
         {
-            "care_site_id": np.arange(1, len(names) + 1),
-            "care_site_name": np.array(names),
-            "place_of_service_concept_id": _lookup(places, "concept_id"),
-            "location_id": np.array(location_ids),
-            "care_site_source_value": np.array(names),
-            "place_of_service_source_value": _lookup(places, "code"),
+            "care_site_id": sites.care_site_id,
+            "care_site_name": sites.name,
+            "place_of_service_concept_id": _lookup(sites.place_key, "concept_id"),
+            # Locations are numbered by state (render_location).
+            "location_id": sites.state_index + 1,
+            "care_site_source_value": sites.name,
+            "place_of_service_source_value": _lookup(sites.place_key, "code"),
         },
     )
 
 
 def render_provider(config: GeneratorConfig) -> pa.Table:
-    """The clinicians of every care site, drawn from their own seeded stream."""
-    care_sites = 2 * len(us_states())
-    size = care_sites * PROVIDERS_PER_CARE_SITE
-    # A stream separate from every batch's ([seed, batch index]) so providers never shift people.
-    rng = np.random.default_rng(np.random.SeedSequence([config.seed, 2**31 - 1]))
-    is_male = rng.random(size) < 0.5
-    given = np.where(is_male, draw_names(rng, "male", size), draw_names(rng, "female", size))
-    family = draw_names(rng, "family", size)
-    year_of_birth = config.reference_date.year - rng.integers(30, 68, size=size)
-    gender_ids = _concept_ids(GENDER_SYSTEM, SEX_CODES)[is_male.astype(np.int64)]
-    provider_id = np.arange(1, size + 1)
+    """The clinicians of every care site (`world.draw_providers`)."""
+    providers = world.draw_providers(config)
+    sex_index = providers.is_male.astype(np.int64)
     return _table(
         "provider",
-        size,
+        len(providers),
         {
-            "provider_id": provider_id,
-            "provider_name": np.char.add(np.char.add(given.astype(str), " "), family.astype(str)),
-            "care_site_id": (provider_id - 1) // PROVIDERS_PER_CARE_SITE + 1,
-            "year_of_birth": year_of_birth,
-            "gender_concept_id": gender_ids,
-            "provider_source_value": np.char.add("provider-", provider_id.astype(str)),
-            "gender_source_value": SEX_CODES[is_male.astype(np.int64)],
+            "provider_id": providers.provider_id,
+            "provider_name": np.char.add(
+                np.char.add(providers.given_name.astype(str), " "),
+                providers.family_name.astype(str),
+            ),
+            "care_site_id": providers.care_site_id,
+            "year_of_birth": providers.year_of_birth,
+            "gender_concept_id": _concept_ids(GENDER_SYSTEM, SEX_CODES)[sex_index],
+            "provider_source_value": np.char.add("provider-", providers.provider_id.astype(str)),
+            "gender_source_value": SEX_CODES[sex_index],
             "gender_source_concept_id": 0,
         },
     )

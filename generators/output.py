@@ -108,7 +108,11 @@ OMOP_RENDERERS: dict[str, Callable[[PeopleBatch], pa.Table]] = {
     "procedure_occurrence": omop.render_procedure_occurrence,
     "death": omop.render_death,
 }
-# Tables that describe the synthetic world rather than people: written once per dataset.
+# Streams that describe the synthetic world rather than people: written once per dataset.
+FHIR_WORLD_RENDERERS: dict[str, Callable[[GeneratorConfig, str], pa.Array]] = {
+    "Organization": fhir.render_organizations,
+    "Practitioner": fhir.render_practitioners,
+}
 OMOP_WORLD_RENDERERS: dict[str, Callable[[GeneratorConfig], pa.Table]] = {
     "location": omop.render_location,
     "care_site": omop.render_care_site,
@@ -131,22 +135,24 @@ class Selection:
     @property
     def people_only(self) -> bool:
         """Whether every stream can be rendered without drawing events."""
-        return (self.fhir | self.omop) <= PEOPLE_STREAMS | OMOP_WORLD_RENDERERS.keys()
+        world = FHIR_WORLD_RENDERERS.keys() | OMOP_WORLD_RENDERERS.keys()
+        return (self.fhir | self.omop) <= PEOPLE_STREAMS | world
 
 
 def select_streams(names: Collection[str]) -> Selection:
     """The streams that `names` select: whole renderings ("fhir", "omop") and/or single streams
     (FHIR resource types such as "Patient", OMOP tables such as "person")."""
+    fhir_types = (*FHIR_RENDERERS, *FHIR_WORLD_RENDERERS)
     omop_tables = (*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS)
-    unknown = sorted(set(names) - {*RENDERINGS, *FHIR_RENDERERS, *omop_tables})
+    unknown = sorted(set(names) - {*RENDERINGS, *fhir_types, *omop_tables})
     if unknown or not names:
         raise OutputError(
             f"cannot write {', '.join(unknown) or 'nothing'}: choose renderings "
-            f"({', '.join(RENDERINGS)}), FHIR resource types ({', '.join(FHIR_RENDERERS)}) "
+            f"({', '.join(RENDERINGS)}), FHIR resource types ({', '.join(fhir_types)}) "
             f"or OMOP tables ({', '.join(omop_tables)})"
         )
     return Selection(
-        fhir=frozenset(t for t in FHIR_RENDERERS if "fhir" in names or t in names),
+        fhir=frozenset(t for t in fhir_types if "fhir" in names or t in names),
         omop=frozenset(t for t in omop_tables if "omop" in names or t in names),
     )
 
@@ -239,7 +245,7 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
             resource_type=resource_type,
             handle=(folder / "fhir" / f"{resource_type}.ndjson").open("wb", buffering=0),
         )
-        for resource_type in FHIR_RENDERERS
+        for resource_type in (*FHIR_RENDERERS, *FHIR_WORLD_RENDERERS)
         if resource_type in selection.fhir
     }
     parquet = {
@@ -256,6 +262,10 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
         if table in selection.omop
     }
     try:
+        with ThreadPoolExecutor(max_workers=1) as hasher:
+            for resource_type, render_resources in FHIR_WORLD_RENDERERS.items():
+                if resource_type in ndjson:
+                    ndjson[resource_type].write(render_resources(config, "\n"), hasher)
         for table, render_world in OMOP_WORLD_RENDERERS.items():
             if table in parquet:
                 parquet[table].write(render_world(config))

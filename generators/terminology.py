@@ -45,6 +45,7 @@ OMOP_TABLES_WITH_FHIR_IDENTIFIERS = (
     "drug_exposure",
     "procedure_occurrence",
     "care_site",
+    "provider",
 )
 
 

@@ -68,6 +68,34 @@ _CHECKS: tuple[tuple[str, str], ...] = (
            full join omop_visit_occurrence o on f.omop_id = o.visit_occurrence_id""",
     ),
     (
+        "Encounter <-> visit_occurrence (provider and care site)",
+        """select count(*), count(*) filter (where f.provider_id is distinct from o.provider_id
+               or f.care_site_id is distinct from o.care_site_id)
+           from fhir_encounter f
+           join omop_visit_occurrence o on f.omop_id = o.visit_occurrence_id""",
+    ),
+    (
+        "Organization <-> care_site (ids, names)",
+        """select count(*), count(*) filter (where f.id is null or o.care_site_id is null
+               or f.name is distinct from o.care_site_name)
+           from fhir_organization f full join omop_care_site o on f.omop_id = o.care_site_id""",
+    ),
+    (
+        "Practitioner <-> provider (ids, names, gender, year of birth)",
+        """select count(*), count(*) filter (where f.id is null or o.provider_id is null
+               or f.name is distinct from o.provider_name
+               or f.gender_concept_id is distinct from o.gender_concept_id
+               or f.birth_year is distinct from o.year_of_birth)
+           from fhir_practitioner f full join omop_provider o on f.omop_id = o.provider_id""",
+    ),
+    (
+        "Encounter references to Practitioner and Organization that do not resolve",
+        """select count(*), count(*) filter (where p.id is null or g.id is null)
+           from fhir_encounter e
+           left join fhir_practitioner p on e.practitioner_ref = 'Practitioner/' || p.id
+           left join fhir_organization g on e.organization_ref = 'Organization/' || g.id""",
+    ),
+    (
         "Condition <-> condition_occurrence (ids, person, visit, date, code vs concept)",
         """select count(*), count(*) filter (where f.omop_id is null
                or o.condition_occurrence_id is null or f.person_id is distinct from o.person_id
@@ -164,6 +192,8 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
             "Observation",
             "MedicationRequest",
             "Procedure",
+            "Organization",
+            "Practitioner",
             "person",
             "observation_period",
             "visit_occurrence",
@@ -173,6 +203,8 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
             "drug_exposure",
             "procedure_occurrence",
             "death",
+            "care_site",
+            "provider",
         )
         if name not in paths
     ]
@@ -213,12 +245,34 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
             p.person_id,
             cast(e.json ->> '$.period.start' as date) as start_date,
             cast(e.json ->> '$.period.end' as date) as end_date,
-            cast(t.target_concept_id as integer) as concept_id
+            cast(t.target_concept_id as integer) as concept_id,
+            e.json ->> '$.participant[0].individual.reference' as practitioner_ref,
+            cast(e.json ->> '$.participant[0].individual.identifier.value' as bigint)
+                as provider_id,
+            e.json ->> '$.serviceProvider.reference' as organization_ref,
+            cast(e.json ->> '$.serviceProvider.identifier.value' as bigint) as care_site_id
         from fhir_raw_encounter e
         left join fhir_patient p on e.json ->> '$.subject.reference' = 'Patient/' || p.id
         left join terminology t
             on t.source_system = e.json ->> '$.class.system'
             and t.source_code = e.json ->> '$.class.code';
+
+        create table fhir_organization as
+        select
+            json ->> '$.id' as id,
+            cast(json ->> '$.identifier[0].value' as bigint) as omop_id,
+            json ->> '$.name' as name
+        from fhir_raw_organization;
+
+        create table fhir_practitioner as
+        select
+            json ->> '$.id' as id,
+            cast(json ->> '$.identifier[0].value' as bigint) as omop_id,
+            (json ->> '$.name[0].given[0]') || ' ' || (json ->> '$.name[0].family') as name,
+            case json ->> '$.gender' when 'male' then 8507 when 'female' then 8532 else 0 end
+                as gender_concept_id,
+            cast(json ->> '$.birthDate' as integer) as birth_year
+        from fhir_raw_practitioner;
 
         create table fhir_events as
         with raw as (

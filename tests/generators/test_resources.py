@@ -10,12 +10,14 @@ from fhir.resources.R4B.condition import Condition
 from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.procedure import Procedure
 
 from generators import terminology
 from generators.config import GeneratorConfig
-from generators.output import FHIR_RENDERERS
+from generators.output import FHIR_RENDERERS, FHIR_WORLD_RENDERERS
 from generators.population import PeopleBatch, draw_batch
 
 # fhir.resources ships R4B (4.3) and R5 models, not R4 (4.0.1); for these six resources R4B has
@@ -153,3 +155,41 @@ def test_blood_pressure_has_two_components_and_two_ids(
         assert ids[1] == ids[0] + 1
         systolic, diastolic = (c["valueQuantity"]["value"] for c in row["component"])
         assert diastolic < systolic
+
+
+@pytest.fixture(scope="module")
+def world_resources() -> dict[str, list[dict[str, Any]]]:
+    return {
+        name: [json.loads(line) for line in render(CONFIG, "").to_pylist()]
+        for name, render in FHIR_WORLD_RENDERERS.items()
+    }
+
+
+def test_organizations_and_practitioners_validate(
+    world_resources: dict[str, list[dict[str, Any]]],
+) -> None:
+    models = {"Organization": Organization, "Practitioner": Practitioner}
+    assert set(world_resources) == set(models)
+    for name, rows in world_resources.items():
+        assert len({row["id"] for row in rows}) == len(rows) > 0
+        for row in rows:
+            models[name].model_validate(row)
+
+
+def test_encounters_name_a_practitioner_and_organization_that_exist(
+    resources: dict[str, list[dict[str, Any]]],
+    world_resources: dict[str, list[dict[str, Any]]],
+) -> None:
+    ids = {
+        name: {f"{name}/{row['id']}": row for row in rows} for name, rows in world_resources.items()
+    }
+    for encounter in resources["Encounter"]:
+        individual = encounter["participant"][0]["individual"]
+        practitioner = ids["Practitioner"][individual["reference"]]
+        assert individual["identifier"] == practitioner["identifier"][0]
+        name = practitioner["name"][0]
+        assert individual["display"] == f"Dr. {name['given'][0]} {name['family']}"
+        provider = encounter["serviceProvider"]
+        organization = ids["Organization"][provider["reference"]]
+        assert provider["identifier"] == organization["identifier"][0]
+        assert provider["display"] == organization["name"]

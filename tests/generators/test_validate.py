@@ -65,3 +65,23 @@ def test_cli_exits_non_zero_on_mismatch(dataset: Path, tmp_path: Path) -> None:
     ok = python_module("generators", "validate", str(dataset))
     assert ok.returncode == 0, ok.stderr
     assert "0 mismatches" in ok.stdout
+
+
+def test_a_visit_at_another_clinic_or_provider_is_counted(dataset: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(dataset, copy)
+    path = copy / "omop" / "visit_occurrence.parquet"
+    visits = pq.read_table(path)
+    provider = visits.column("provider_id").to_numpy().copy()
+    provider[:2] = provider[:2] % 408 + 1
+    visits = visits.set_column(
+        visits.schema.get_field_index("provider_id"),
+        visits.schema.field("provider_id"),
+        pa.array(provider, visits.schema.field("provider_id").type),
+    )
+    pq.write_table(visits, path)
+    providers = pq.read_table(copy / "omop" / "provider.parquet")
+    pq.write_table(providers.slice(1), copy / "omop" / "provider.parquet")
+    mismatches = {r.name: r.mismatches for r in validate(copy)}
+    assert mismatches["Encounter <-> visit_occurrence (provider and care site)"] == 2
+    assert mismatches["Practitioner <-> provider (ids, names, gender, year of birth)"] == 1
