@@ -40,7 +40,12 @@ from sqlglot import exp
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 KNOWN_GAPS_FILE = Path(__file__).with_name("parity_known_gaps.yml")
-FIXTURE_FHIR = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like"
+# Hand-written exports with the shapes real FHIR has; synthea_like names its practitioners and
+# organizations by conditional reference, so reference resolution has rows to compare.
+FIXTURE_FHIR = [
+    REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like",
+    REPO_ROOT / "tests" / "fixtures" / "fhir" / "synthea_like",
+]
 # Columns that say when, by which dbt invocation or on which engine a row was built: they
 # differ between any two builds by design, so they are left out of the comparison.
 VOLATILE_COLUMNS = {
@@ -105,8 +110,8 @@ def _run(args: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> None:
 
 
 def build_native(workdir: Path, patients: int) -> tuple[Path, dict[str, str]]:
-    """Build the DuckDB lakehouse on the parity inputs: a generated population plus a small
-    real-world-shaped FHIR export (so every model has rows)."""
+    """Build the DuckDB lakehouse on the parity inputs: a generated population plus small
+    real-world-shaped FHIR exports (so every model has rows)."""
     warehouse = workdir / "warehouse"
     env = {
         **os.environ,
@@ -120,7 +125,7 @@ def build_native(workdir: Path, patients: int) -> tuple[Path, dict[str, str]]:
     generated = warehouse / "generated"
     _run([python, "-m", "generators", "generate", str(patients), "7", "--out", str(generated)], env)
     _run([python, "-m", "iceberg", "load", "--from", str(generated)], env)
-    _run([python, "-m", "iceberg", "ingest-fhir", str(FIXTURE_FHIR)], env)
+    _run([python, "-m", "iceberg", "ingest-fhir", *map(str, FIXTURE_FHIR)], env)
     _run(["dbt", "build", "--target", "duckdb", "--quiet"], env, cwd=DBT_PROJECT)
     return warehouse / "lakehouse.duckdb", env
 

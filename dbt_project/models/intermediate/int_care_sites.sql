@@ -1,5 +1,7 @@
 -- Care sites: every Organization resource, and every organization an Encounter names as its
--- service provider even when the export has no Organization resource for it.
+-- service provider even when the export has no Organization resource for it. References are
+-- resolved first (int_fhir_encounter_references_resolved), so an organization referenced by
+-- identifier and present as a resource is one care site, keyed by the resource id.
 with
 
 organizations as (
@@ -8,9 +10,9 @@ organizations as (
 
 ),
 
-encounters as (
+encounter_references as (
 
-    select * from {{ ref('stg_fhir__encounters') }}
+    select * from {{ ref('int_fhir_encounter_references_resolved') }}
 
 ),
 
@@ -19,7 +21,7 @@ referenced as (
     select
         service_provider_id as organization_id,
         max(service_provider_display) as organization_display
-    from encounters
+    from encounter_references
     where service_provider_id is not null
     group by service_provider_id
 

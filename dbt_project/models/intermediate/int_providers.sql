@@ -1,5 +1,7 @@
 -- Providers: every Practitioner resource, and every practitioner an Encounter names as a
--- participant even when the export has no Practitioner resource for them.
+-- participant even when the export has no Practitioner resource for them. References are
+-- resolved first (int_fhir_encounter_references_resolved), so a practitioner referenced by NPI
+-- and present as a resource is one provider, keyed by the resource id.
 with
 
 practitioners as (
@@ -8,9 +10,9 @@ practitioners as (
 
 ),
 
-encounters as (
+encounter_references as (
 
-    select * from {{ ref('stg_fhir__encounters') }}
+    select * from {{ ref('int_fhir_encounter_references_resolved') }}
 
 ),
 
@@ -19,7 +21,7 @@ referenced as (
     select
         practitioner_id,
         max(practitioner_display) as practitioner_display
-    from encounters
+    from encounter_references
     where practitioner_id is not null
     group by practitioner_id
 

@@ -26,6 +26,12 @@ encounters as (
 
 ),
 
+encounter_references as (
+
+    select * from {{ ref('int_fhir_encounter_references_resolved') }}
+
+),
+
 events as (
 
     select * from {{ ref('int_fhir_clinical_events') }}
@@ -90,14 +96,17 @@ final as (
             and 'Encounter/' || encounters.encounter_id = visits.source_key
     inner join person_ids
         on encounters.patient_id = person_ids.patient_id
+    -- The practitioner and service provider as resolved once for int_providers/int_care_sites.
+    left join encounter_references
+        on encounters.encounter_id = encounter_references.encounter_id
     left join id_map as providers
         on
             providers.omop_table = 'provider'
-            and 'Practitioner/' || encounters.practitioner_id = providers.source_key
+            and 'Practitioner/' || encounter_references.practitioner_id = providers.source_key
     left join id_map as care_sites
         on
             care_sites.omop_table = 'care_site'
-            and 'Organization/' || encounters.service_provider_id = care_sites.source_key
+            and 'Organization/' || encounter_references.service_provider_id = care_sites.source_key
     left join earliest_events
         on encounters.encounter_id = earliest_events.encounter_id
     left join visit_classes

@@ -18,21 +18,15 @@ renamed as (
         ---------- ids
         resource_id as encounter_id,
         {{ fhir_patient_id('patient_reference') }} as patient_id,
-        -- A reference may be literal (Organization/1) or logical (an identifier only).
-        coalesce(
-            {{ fhir_reference_id(
-                json_extract_string('resource_json', '$.serviceProvider.reference')
-            ) }},
-            {{ json_extract_string('resource_json', '$.serviceProvider.identifier.value') }}
-        ) as service_provider_id,
-        coalesce(
-            {{ fhir_reference_id(
-                json_extract_string('resource_json', '$.participant[0].individual.reference')
-            ) }},
-            {{ json_extract_string(
-                'resource_json', '$.participant[0].individual.identifier.value'
-            ) }}
-        ) as practitioner_id,
+        -- A reference names an id (literal, urn:uuid, contained: these columns) or only an
+        -- identifier (conditional "Organization?identifier=system|value", or logical: the
+        -- *_identifier_* columns); int_fhir_encounter_references_resolved resolves both.
+        {{ fhir_reference_id(
+            json_extract_string('resource_json', '$.serviceProvider.reference')
+        ) }} as service_provider_id,
+        {{ fhir_reference_id(
+            json_extract_string('resource_json', '$.participant[0].individual.reference')
+        ) }} as practitioner_id,
 
         ---------- strings
         {{ json_extract_string('resource_json', '$.status') }} as status,
@@ -50,6 +44,14 @@ renamed as (
             as service_provider_display,
         {{ json_extract_string('resource_json', '$.participant[0].individual.display') }}
             as practitioner_display,
+        {{ fhir_reference_identifier('resource_json', '$.serviceProvider', 'system') }}
+            as service_provider_identifier_system,
+        {{ fhir_reference_identifier('resource_json', '$.serviceProvider', 'value') }}
+            as service_provider_identifier_value,
+        {{ fhir_reference_identifier('resource_json', '$.participant[0].individual', 'system') }}
+            as practitioner_identifier_system,
+        {{ fhir_reference_identifier('resource_json', '$.participant[0].individual', 'value') }}
+            as practitioner_identifier_value,
         {{ json_extract_string('resource_json', '$.period.start') }} as period_start_source_value,
 
         ---------- dates

@@ -25,6 +25,8 @@ renamed as (
         {{ json_extract_string('resource_json', '$.address[0].state') }} as address_state,
         {{ json_extract_string('resource_json', '$.address[0].postalCode') }}
             as address_postal_code,
+        -- Every identifier (Synthea's, NPI, ...): conditional references are resolved against them.
+        {{ json_extract_json('resource_json', '$.identifier') }} as identifiers_json,
 
         ---------- lineage
         {{ fhir_bronze_lineage() }}

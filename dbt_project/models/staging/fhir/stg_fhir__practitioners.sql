@@ -44,6 +44,8 @@ renamed as (
             {{ json_extract_string('latest.resource_json', '$.name[0].family') }}
         ) as practitioner_name,
         lower({{ json_extract_string('latest.resource_json', '$.gender') }}) as gender,
+        -- Every identifier (NPI and others): conditional references are resolved against them.
+        {{ json_extract_json('latest.resource_json', '$.identifier') }} as identifiers_json,
 
         ---------- lineage
         {{ fhir_bronze_lineage('latest') }}
