@@ -203,8 +203,24 @@ class ProcedureTable:
     date: npt.NDArray[np.datetime64]
 
 
+class NamedByIndex:
+    """People (patients, providers) whose names are indexes into `name_list()`: renderers take
+    pre-encoded names by index; these give the names themselves."""
+
+    given_name_index: npt.NDArray[np.int64]
+    family_name_index: npt.NDArray[np.int64]
+
+    @property
+    def given_name(self) -> npt.NDArray[np.str_]:
+        return name_list()[self.given_name_index]
+
+    @property
+    def family_name(self) -> npt.NDArray[np.str_]:
+        return name_list()[self.family_name_index]
+
+
 @dataclass(frozen=True)
-class People:
+class People(NamedByIndex):
     """A batch of people: who they are, their observation period and death, one numpy array per
     attribute, all of the same length. No events: `draw_people` draws only this much.
 
@@ -236,14 +252,6 @@ class People:
     def is_dead(self) -> npt.NDArray[np.bool_]:
         """Whether each person died before the reference date."""
         return ~np.isnat(self.death_date)
-
-    @property
-    def given_name(self) -> npt.NDArray[np.str_]:
-        return name_list()[self.given_name_index]
-
-    @property
-    def family_name(self) -> npt.NDArray[np.str_]:
-        return name_list()[self.family_name_index]
 
 
 @dataclass(frozen=True)

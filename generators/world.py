@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from generators.config import GeneratorConfig
 from generators.geography import us_states
-from generators.population import PROVIDERS_PER_CARE_SITE, draw_name_indexes, name_list
+from generators.population import PROVIDERS_PER_CARE_SITE, NamedByIndex, draw_name_indexes
 
 # Per care site of a state: its name suffix and the terminology key of its place of service.
 CARE_SITE_KINDS = (("Family Clinic", "outpatient"), ("General Hospital", "inpatient"))
@@ -41,7 +41,7 @@ class CareSites:
 
 
 @dataclass(frozen=True)
-class Providers:
+class Providers(NamedByIndex):
     """Every provider, ordered by provider_id (1, 2, ...)."""
 
     provider_id: npt.NDArray[np.int64]
@@ -54,14 +54,6 @@ class Providers:
 
     def __len__(self) -> int:
         return len(self.provider_id)
-
-    @property
-    def given_name(self) -> npt.NDArray[np.str_]:
-        return name_list()[self.given_name_index]
-
-    @property
-    def family_name(self) -> npt.NDArray[np.str_]:
-        return name_list()[self.family_name_index]
 
 
 @cache
