@@ -4,7 +4,7 @@ python -m iceberg load [--from warehouse/generated] [--catalog local] [--run-id 
 python -m iceberg ingest-fhir PATH [PATH ...] [--catalog local] [--run-id ID] [--force]
 python -m iceberg snapshots TABLE [--catalog local]
 python -m iceberg read TABLE [--snapshot ID | --run RUN_ID] [--limit N] [--out FILE.parquet]
-python -m iceberg maintain [--keep 10] [--orphan-age-minutes 60] [--catalog local]
+python -m iceberg maintain [--keep 10] [--orphan-age-minutes 1440] [--catalog local]
 python -m iceberg check-lakehouse     # fails if another process holds the DuckDB file
 python -m iceberg new-run-id          # prints a fresh pipeline run id
 python -m iceberg summary [--elapsed SECONDS]
@@ -166,6 +166,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             for done in done_tables:
                 print(done.describe())
+            if any(done.orphans_kept for done in done_tables):
+                print(
+                    f"orphan files younger than {args.orphan_age_minutes:g} minutes were kept "
+                    "(a load may still be writing them); if no load is running, "
+                    "--orphan-age-minutes 0 deletes them now"
+                )
         elif args.command == "new-run-id":
             print(new_run_id())
         elif args.command == "check-lakehouse":

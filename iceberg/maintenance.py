@@ -36,8 +36,9 @@ SMALL_FILE_FRACTION = 0.5
 # Rows read from one data file to learn a table's Arrow bytes per row.
 _SAMPLE_ROWS = 10_000
 # Files under a table's location that nothing references are deleted only once they are older
-# than this: a load in progress has written its data files but not yet committed them.
-DEFAULT_ORPHAN_AGE = timedelta(minutes=60)
+# than this: a load in progress has written its data files but not yet committed them, and a
+# load of a very large export stages its first table hours before its last commit.
+DEFAULT_ORPHAN_AGE = timedelta(hours=24)
 _COMMIT_ATTEMPTS = 5
 # The folders of a table's location that maintenance lists for orphans.
 _TABLE_FOLDERS = ("data", "metadata")

@@ -198,6 +198,7 @@ def test_files_of_a_load_killed_before_its_commit_are_deleted_once_old_enough(
     assert young.returncode == 0, young.stderr
     kept = re.findall(r"deleted 0 orphan file\(s\) \((\d+) too recent, kept\)", young.stdout)
     assert sum(int(count) for count in kept) == len(orphans), young.stdout
+    assert "--orphan-age-minutes 0 deletes them now" in young.stdout
     assert _on_disk(catalog) == referenced | orphans
 
     done = maintain_namespace(catalog, orphan_age=timedelta(0))
