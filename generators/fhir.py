@@ -143,6 +143,33 @@ def _encounter(batch: PeopleBatch, visit_index: npt.NDArray[np.int64]) -> Parts:
     return [',"encounter":{"reference":"Encounter/', _ids(batch.visits.uuid[visit_index]), '"}']
 
 
+def _practitioner_references(config: GeneratorConfig) -> list[str]:
+    """One Reference per provider, by provider_id - 1: literal, with OMOP id and display."""
+    providers = world.draw_providers(config)
+    return [
+        f'{{"reference":"Practitioner/{PRACTITIONER_ID_PREFIX}{provider_id}",'
+        f'"identifier":{{"system":"{omop_id_system("provider")}","value":"{provider_id}"}},'
+        f'"display":{_json(f"Dr. {given} {family}")}}}'
+        for provider_id, given, family in zip(
+            providers.provider_id, providers.given_name, providers.family_name, strict=True
+        )
+    ]
+
+
+def _practitioner(config: GeneratorConfig, provider_id: npt.NDArray[np.int64]) -> pa.Array:
+    """Each row's Practitioner reference, picked from the providers' fragments."""
+    return _pick(_practitioner_references(config), provider_id - 1)
+
+
+def _visit_practitioner(
+    batch: PeopleBatch, config: GeneratorConfig, visit_index: npt.NDArray[np.int64], element: str
+) -> Parts:
+    """An event's practitioner: its visit's provider, as the JSON `element` opens and closes it
+    (`"asserter":` ... or `"performer":[{"actor":` ... `}]`)."""
+    opening, closing = element.split("...")
+    return [opening, _practitioner(config, batch.visits.provider_id[visit_index]), closing]
+
+
 def render_patients(batch: People, config: GeneratorConfig, end: str = "") -> pa.Array:
     """One FHIR R4 Patient per person, as NDJSON lines, each followed by `end`.
 
@@ -218,20 +245,11 @@ def render_encounters(batch: PeopleBatch, config: GeneratorConfig, end: str = ""
     visits = batch.visits
     classes = [terminology.code(kind) for kind in VISIT_KINDS]
     sites = world.care_sites()
-    providers = world.draw_providers(config)
     site_fragments = [
         f'{{"reference":"Organization/{ORGANIZATION_ID_PREFIX}{site_id}",'
         f'"identifier":{{"system":"{omop_id_system("care_site")}","value":"{site_id}"}},'
         f'"display":{_json(str(name))}}}'
         for site_id, name in zip(sites.care_site_id, sites.name, strict=True)
-    ]
-    provider_fragments = [
-        f'{{"reference":"Practitioner/{PRACTITIONER_ID_PREFIX}{provider_id}",'
-        f'"identifier":{{"system":"{omop_id_system("provider")}","value":"{provider_id}"}},'
-        f'"display":{_json(f"Dr. {given} {family}")}}}'
-        for provider_id, given, family in zip(
-            providers.provider_id, providers.given_name, providers.family_name, strict=True
-        )
     ]
     return _join(
         [
@@ -243,7 +261,7 @@ def render_encounters(batch: PeopleBatch, config: GeneratorConfig, end: str = ""
             _pick([_coding(c.system, c.code, c.display) for c in classes], visits.kind),
             *_subject(batch, visits.person_index),
             f',"participant":[{{"type":[{{"coding":[{PRIMARY_PERFORMER}]}}],"individual":',
-            _pick(provider_fragments, visits.provider_id - 1),
+            _practitioner(config, visits.provider_id),
             '}],"period":{"start":"',
             _text(visits.start),
             '","end":"',
@@ -279,6 +297,7 @@ def render_conditions(batch: PeopleBatch, config: GeneratorConfig, end: str = ""
             _pick([_concept(code) for code in codes], conditions.condition),
             *_subject(batch, conditions.person_index),
             *_encounter(batch, conditions.visit_index),
+            *_visit_practitioner(batch, config, conditions.visit_index, ',"asserter":...'),
             ',"onsetDateTime":"',
             date,
             '","recordedDate":"',
@@ -352,6 +371,7 @@ def render_observations(batch: PeopleBatch, config: GeneratorConfig, end: str = 
             pa.array(heads, pa.string()).take(key),
             *_subject(batch, observations.person_index)[1:],
             *_encounter(batch, observations.visit_index),
+            *_visit_practitioner(batch, config, observations.visit_index, ',"performer":[...]'),
             ',"effectiveDateTime":"',
             _text(observations.date),
             pa.array(openings, pa.string()).take(key),
@@ -384,6 +404,7 @@ def render_medication_requests(
             _pick([_concept(code) for code in codes], drugs.drug),
             *_subject(batch, drugs.person_index),
             *_encounter(batch, drugs.visit_index),
+            *_visit_practitioner(batch, config, drugs.visit_index, ',"requester":...'),
             ',"authoredOn":"',
             _text(drugs.start),
             '","reasonReference":[{"reference":"Condition/',
@@ -413,6 +434,9 @@ def render_procedures(batch: PeopleBatch, config: GeneratorConfig, end: str = ""
             _pick([_concept(code) for code in codes], procedures.procedure),
             *_subject(batch, procedures.person_index),
             *_encounter(batch, procedures.visit_index),
+            *_visit_practitioner(
+                batch, config, procedures.visit_index, ',"performer":[{"actor":...}]'
+            ),
             ',"performedDateTime":"',
             _text(procedures.date),
             '"}' + end,

@@ -211,6 +211,7 @@ def _render_diagnoses(batch: PeopleBatch, table: str) -> pa.Table:
             concept: _lookup(batch.condition_keys, "concept_id")[condition],
             date: conditions.recorded[rows],
             type_concept: _ehr(),
+            "provider_id": batch.visits.provider_id[conditions.visit_index[rows]],
             "visit_occurrence_id": batch.visits.visit_id[conditions.visit_index[rows]],
             source_value: _lookup_text(batch.condition_keys, "code", condition),
             source_concept: 0,
@@ -259,6 +260,7 @@ def render_measurement(batch: PeopleBatch) -> pa.Table:
             "measurement_type_concept_id": _ehr(),
             "value_as_number": value,
             "unit_concept_id": _lookup(keys, "unit_concept_id")[key],
+            "provider_id": batch.visits.provider_id[observations.visit_index[index]],
             "visit_occurrence_id": batch.visits.visit_id[observations.visit_index[index]],
             "measurement_source_value": _lookup_text(keys, "code", key),
             "measurement_source_concept_id": 0,
@@ -282,6 +284,7 @@ def render_drug_exposure(batch: PeopleBatch) -> pa.Table:
             "drug_type_concept_id": _ehr(),
             "refills": REFILLS,
             "days_supply": DAYS_SUPPLY,
+            "provider_id": batch.visits.provider_id[drugs.visit_index],
             "visit_occurrence_id": batch.visits.visit_id[drugs.visit_index],
             "drug_source_value": _lookup_text(batch.drug_keys, "code", drugs.drug),
             "drug_source_concept_id": 0,
@@ -303,6 +306,7 @@ def render_procedure_occurrence(batch: PeopleBatch) -> pa.Table:
             ],
             "procedure_date": procedures.date,
             "procedure_type_concept_id": _ehr(),
+            "provider_id": batch.visits.provider_id[procedures.visit_index],
             "visit_occurrence_id": batch.visits.visit_id[procedures.visit_index],
             "procedure_source_value": _lookup_text(
                 batch.procedure_keys, "code", procedures.procedure

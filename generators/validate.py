@@ -150,6 +150,15 @@ _CHECKS: tuple[tuple[str, str], ...] = (
            full join omop_procedure_occurrence o on f.omop_id = o.procedure_occurrence_id""",
     ),
     (
+        "Event practitioners <-> event provider_id (diagnoses, measurement, drug, procedure)",
+        """select count(*), count(*) filter (where f.omop_id is null or o.omop_id is null
+               or f.provider_id is distinct from o.provider_id
+               or p.omop_id is distinct from o.provider_id)
+           from fhir_event_providers f
+           full join omop_event_providers o on f.system = o.system and f.omop_id = o.omop_id
+           left join fhir_practitioner p on f.practitioner_ref = 'Practitioner/' || p.id""",
+    ),
+    (
         "FHIR references (subject, encounter) that do not resolve",
         """select count(*), count(*) filter (where person_id is null
                or (encounter_ref is not null and visit_id is null))
@@ -174,6 +183,16 @@ _CHECKS: tuple[tuple[str, str], ...] = (
            from (select p.person_id, count(op.person_id) as periods from omop_person p
                  left join omop_observation_period op using (person_id) group by all)""",
     ),
+)
+
+
+# The OMOP tables whose rows are FHIR events naming a practitioner.
+_EVENT_TABLES = (
+    "condition_occurrence",
+    "observation",
+    "measurement",
+    "drug_exposure",
+    "procedure_occurrence",
 )
 
 
@@ -278,23 +297,24 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
         with raw as (
             select 'Condition' as resource_type, json,
                 json ->> '$.recordedDate' as event_text, null as end_text,
-                json -> '$.code.coding[0]' as coding
+                json -> '$.code.coding[0]' as coding, json -> '$.asserter' as practitioner
             from fhir_raw_condition
             union all
             select 'MedicationRequest', json, json ->> '$.authoredOn',
                 json ->> '$.dispenseRequest.validityPeriod.end',
-                json -> '$.medicationCodeableConcept.coding[0]'
+                json -> '$.medicationCodeableConcept.coding[0]', json -> '$.requester'
             from fhir_raw_medicationrequest
             union all
             select 'Procedure', json, json ->> '$.performedDateTime', null,
-                json -> '$.code.coding[0]'
+                json -> '$.code.coding[0]', json -> '$.performer[0].actor'
             from fhir_raw_procedure
             union all
             select 'Observation', json, json ->> '$.effectiveDateTime', null,
-                json -> '$.code.coding[0]'
+                json -> '$.code.coding[0]', json -> '$.performer[0]'
             from fhir_raw_observation
             union all
-            select 'Encounter', json, json ->> '$.period.start', json ->> '$.period.end', null
+            select 'Encounter', json, json ->> '$.period.start', json ->> '$.period.end', null,
+                json -> '$.participant[0].individual'
             from fhir_raw_encounter
         )
         select
@@ -304,6 +324,10 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
             cast(r.json ->> '$.identifier[0].value' as bigint) as omop_id,
             p.person_id,
             r.json ->> '$.encounter.reference' as encounter_ref,
+            -- The practitioner an event names: Condition.asserter, MedicationRequest.requester,
+            -- Procedure.performer[0].actor, Observation.performer[0].
+            r.practitioner ->> '$.reference' as practitioner_ref,
+            cast(r.practitioner ->> '$.identifier.value' as bigint) as provider_id,
             e.omop_id as visit_id,
             cast(r.event_text as date) as event_date,
             cast(r.end_text as date) as end_date,
@@ -337,6 +361,7 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
         )
         select
             p.part_id as omop_id, p.person_id, p.visit_id, p.event_date,
+            p.practitioner_ref, p.provider_id,
             cast(t.target_concept_id as integer) as concept_id,
             cast(coalesce(p.component ->> '$.valueQuantity.value',
                 p.json ->> '$.valueQuantity.value') as double) as value,
@@ -347,6 +372,22 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
                 p.component ->> '$.code.coding[0].system', p.code_system)
             and t.source_code = coalesce(p.component ->> '$.code.coding[0].code', p.code)
             and (p.component is null) = (t.kind <> 'vital' or t.key not like '%_bp');
+
+        create view fhir_event_providers as
+            select system, omop_id, provider_id, practitioner_ref from fhir_events
+                where resource_type in ('Condition', 'MedicationRequest', 'Procedure')
+            union all
+            select {_sql_text(systems["measurement"])}, omop_id, provider_id, practitioner_ref
+                from fhir_measurement;
+
+        create view omop_event_providers as
+            {
+        " union all ".join(
+            f"select {_sql_text(omop_id_system(table))} as system, {table}_id as omop_id,"
+            f" provider_id from omop_{table}"
+            for table in _EVENT_TABLES
+        )
+    };
 
         create view omop_events as
             select person_id, visit_start_date as event_date from omop_visit_occurrence

@@ -12,11 +12,13 @@ from iceberg.catalog import load_catalog
 from iceberg.loaders import load_fhir
 from tests.conftest import JUST, REPO_ROOT, run
 from tests.conftest import query_lakehouse as _query
+from tests.dbt_project.event_providers import EVENT_PROVIDERS, ORPHAN_PROVIDERS
 
 pytestmark = pytest.mark.dbt
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like"
-# A later export: a new Condition, a new version of c-004 now coded, a new Observation.
+# A later export: a new Condition, a new version of c-004 now coded, a new version of c-001
+# naming another asserter, a new Observation.
 INCREMENT = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like_increment"
 INCREMENTAL_TABLES = ("visit_occurrence", "condition_occurrence", "measurement")
 
@@ -59,7 +61,7 @@ def test_every_omop_table_has_the_expected_rows(built: Path) -> None:
         "observation_period": 3,
         "location": 4,
         "care_site": 2,  # org-1 (a resource) and org-2 (only referenced)
-        "provider": 1,
+        "provider": 2,  # pr-1 (an Encounter's participant), pr-2 (c-001's asserter)
         "cdm_source": 1,
     }
 
@@ -78,6 +80,33 @@ def test_every_resource_is_accounted_for(built: Path) -> None:
         ["Patient", "3", "3", "0", "true"],
         ["Procedure", "2", "2", "0", "true"],
     ]
+
+
+def test_an_event_provider_is_its_own_practitioner_else_its_visits(built: Path) -> None:
+    providers = dict(_query(built, EVENT_PROVIDERS))
+    # c-001 names its asserter (pr-2) at a visit with pr-1: its own practitioner wins.
+    assert providers["Condition/c-001#0"] == "pr-2"
+    # c-002 has no visit and names its recorder.
+    assert providers["Condition/c-002#0"] == "pr-1"
+    # m-001 names nobody; o-001's performer is an Organization, not a practitioner: both take
+    # the provider of their visit, e-001.
+    assert providers["MedicationRequest/m-001#0"] == "pr-1"
+    assert providers["Observation/o-001#1"] == providers["Observation/o-001#2"] == "pr-1"
+    # pr-001's visit (e-002) names no practitioner, nor does the Procedure: null.
+    assert providers["Procedure/pr-001#0"] == "NULL"
+    # Nothing else names a practitioner or happens at e-001.
+    assert sorted(key for key, provider in providers.items() if provider != "NULL") == [
+        "Condition/c-001#0",
+        "Condition/c-002#0",
+        "MedicationRequest/m-001#0",
+        "Observation/o-001#1",
+        "Observation/o-001#2",
+        "Observation/o-002#0",
+    ]
+
+
+def test_every_event_provider_is_an_omop_provider(built: Path) -> None:
+    assert all(count == "0" for _, count in _query(built, ORPHAN_PROVIDERS))
 
 
 def test_unmapped_codes_are_kept_with_concept_zero(built: Path) -> None:
@@ -139,6 +168,45 @@ def test_ids_are_stable_across_builds(built: Path, tmp_path: Path) -> None:
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     after = _query(built, "select source_key, omop_id from silver.int_omop_id_map order by 1")
     assert after == before
+
+
+def test_an_incremental_run_merges_changes_and_equals_a_full_refresh(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    env = {
+        "HEALTHLAKE_WAREHOUSE": str(warehouse),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+        "DBT_LOG_PATH": str(tmp_path / "logs"),
+        "PIPELINE_RUN_ID": "incremental-run",
+    }
+    database = warehouse / "lakehouse.duckdb"
+    for run_id, folder in (("ingest-1", FIXTURE), ("ingest-2", INCREMENT)):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HEALTHLAKE_WAREHOUSE", str(warehouse))
+            load_fhir(load_catalog(create=True), sorted(folder.glob("*.ndjson")), run_id)
+        result = run([*JUST, "build"], env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    providers = dict(_query(database, EVENT_PROVIDERS))
+    # c-001's new version names pr-1 instead of pr-2: a changed provider is a changed row.
+    assert providers["Condition/c-001#0"] == "pr-1"
+    assert "Condition/c-006#0" in providers
+    incremental = {
+        t: sorted(_query(database, f"select * from omop.{t}")) for t in INCREMENTAL_TABLES
+    }
+    rebuilt = run(
+        [
+            "dbt",
+            "build",
+            "--full-refresh",
+            "--quiet",
+            "--profiles-dir",
+            str(REPO_ROOT / "profiles"),
+        ],
+        env=env,
+        cwd=REPO_ROOT / "dbt_project",
+    )
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    for table in INCREMENTAL_TABLES:
+        assert sorted(_query(database, f"select * from omop.{table}")) == incremental[table], table
 
 
 def test_every_omop_and_gold_model_and_column_is_described(built: Path) -> None:

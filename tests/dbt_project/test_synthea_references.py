@@ -13,6 +13,7 @@ from iceberg.catalog import load_catalog
 from iceberg.loaders import load_fhir
 from tests.conftest import JUST, REPO_ROOT, run
 from tests.conftest import query_lakehouse as _query
+from tests.dbt_project.event_providers import EVENT_PROVIDERS, ORPHAN_PROVIDERS
 
 pytestmark = pytest.mark.dbt
 
@@ -113,3 +114,26 @@ def test_no_resource_is_lost(built: Path) -> None:
         ["Observation", "1", "1", "0", "true"],
         ["Patient", "2", "2", "0", "true"],
     ]
+
+
+def test_a_conditional_requester_is_the_events_provider(built: Path) -> None:
+    rows = _query(
+        built,
+        "select resource_type, resolved_by, referenced_id "
+        "from silver.int_fhir_references_resolved where resource_type <> 'Encounter' order by 1",
+    )
+    # Synthea names the prescriber as it names the encounter's practitioner, by NPI.
+    assert rows == [
+        ["Condition", "NULL", "NULL"],
+        ["MedicationRequest", "identifier_match", TERESE],
+        ["Observation", "NULL", "NULL"],
+    ]
+    providers = _query(built, EVENT_PROVIDERS)
+    # The prescription's own requester; the condition and observation take their visit's.
+    assert [key.split("/")[0] for key, _ in providers] == [
+        "Condition",
+        "MedicationRequest",
+        "Observation",
+    ]
+    assert {provider for _, provider in providers} == {TERESE}
+    assert all(count == "0" for _, count in _query(built, ORPHAN_PROVIDERS))

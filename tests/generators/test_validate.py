@@ -54,6 +54,34 @@ def test_tampered_concepts_and_dates_are_counted(dataset: Path, tmp_path: Path) 
     assert pc.sum(pa.array(list(mismatches.values()))).as_py() >= 4
 
 
+def test_tampered_event_providers_are_counted(dataset: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(dataset, copy)
+    path = copy / "omop" / "drug_exposure.parquet"
+    rows = pq.read_table(path)
+    provider = rows.column("provider_id").to_numpy().copy()
+    provider[:2] = provider[:2] % 408 + 1  # another provider
+    rows = rows.set_column(
+        rows.schema.get_field_index("provider_id"),
+        rows.schema.field("provider_id"),
+        pa.array(provider, pa.int32()),
+    )
+    pq.write_table(rows, path)
+    path = copy / "omop" / "procedure_occurrence.parquet"
+    rows = pq.read_table(path)
+    column = rows.schema.get_field_index("provider_id")
+    rows = rows.set_column(
+        column,
+        rows.schema.field("provider_id"),
+        pa.array([None, *rows.column("provider_id").to_pylist()[1:]], pa.int32()),
+    )
+    pq.write_table(rows, path)
+    mismatches = {r.name: r.mismatches for r in validate(copy) if r.mismatches}
+    assert mismatches == {
+        "Event practitioners <-> event provider_id (diagnoses, measurement, drug, procedure)": 3
+    }
+
+
 def test_cli_exits_non_zero_on_mismatch(dataset: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(dataset, copy)

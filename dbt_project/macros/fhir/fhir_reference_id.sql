@@ -54,3 +54,48 @@
         else {{ json_extract_string(json_expression, path ~ '.identifier.' ~ part) }}
     end
 {%- endmacro %}
+
+{#-
+    The resource type a reference names: "Practitioner/1", ".../Practitioner/1/_history/2" and
+    "Practitioner?identifier=..." give Practitioner; urn:uuid and contained ("#id") references
+    name no type (null).
+-#}
+{% macro fhir_reference_type(reference) -%}
+    case
+        when {{ reference }} like 'urn:%' or {{ reference }} like '#%' then null
+        when {{ reference }} like '%?%'
+            then nullif(regexp_extract({{ reference }}, '([^/?]+)[?]', 1), '')
+        else nullif(regexp_extract({{ reference }}, '([^/]+)/([^/]+)(/_history/[^/]+)?$', 1), '')
+    end
+{%- endmacro %}
+
+{#-
+    The practitioner a resource names for itself, for an event's OMOP provider_id: `part` ('id',
+    'system', 'value' as in fhir_reference_identifier, or 'display') of the first Reference
+    element of `paths` (e.g. ['$.asserter', '$.recorder']) that refers to a Practitioner. An
+    element of another type (Patient, Organization, PractitionerRole, ...) is passed over; a
+    urn:uuid, contained or logical reference without a type counts as a practitioner.
+    int_fhir_references_resolved resolves id or identifier to the provider key.
+-#}
+{% macro fhir_practitioner_reference(json_expression, paths, part) -%}
+    case
+        {%- for path in paths %}
+            {%- set reference = json_extract_string(json_expression, path ~ '.reference') %}
+            {%- set identifier_value = json_extract_string(
+                json_expression, path ~ '.identifier.value'
+            ) %}
+        when
+            coalesce({{ reference }}, {{ identifier_value }}) is not null
+            and coalesce(
+                {{ fhir_reference_type(reference) }},
+                {{ json_extract_string(json_expression, path ~ '.type') }},
+                'Practitioner'
+            ) = 'Practitioner'
+            then
+            {%- if part == 'id' %} {{ fhir_reference_id(reference) }}
+            {%- elif part == 'display' %} {{ json_extract_string(json_expression, path ~ '.display') }}
+            {%- else %} {{ fhir_reference_identifier(json_expression, path, part) }}
+            {%- endif %}
+        {%- endfor %}
+    end
+{%- endmacro %}

@@ -1,7 +1,8 @@
--- Providers: every Practitioner resource, and every practitioner an Encounter names as a
--- participant even when the export has no Practitioner resource for them. References are
--- resolved first (int_fhir_encounter_references_resolved), so a practitioner referenced by NPI
--- and present as a resource is one provider, keyed by the resource id.
+-- Providers: every Practitioner resource, and every practitioner an Encounter (participant) or
+-- an event (asserter, requester, performer) names even when the export has no Practitioner
+-- resource for them. References are resolved first (int_fhir_references_resolved), so a
+-- practitioner referenced by NPI and present as a resource is one provider, keyed by the
+-- resource id.
 with
 
 practitioners as (
@@ -10,20 +11,20 @@ practitioners as (
 
 ),
 
-encounter_references as (
+practitioner_references as (
 
-    select * from {{ ref('int_fhir_encounter_references_resolved') }}
+    select * from {{ ref('int_fhir_references_resolved') }}
+    where referenced_type = 'Practitioner' and referenced_id is not null
 
 ),
 
 referenced as (
 
     select
-        practitioner_id,
-        max(practitioner_display) as practitioner_display
-    from encounter_references
-    where practitioner_id is not null
-    group by practitioner_id
+        referenced_id as practitioner_id,
+        max(display) as practitioner_display
+    from practitioner_references
+    group by referenced_id
 
 ),
 

@@ -30,7 +30,7 @@ final as (
         32817 as condition_type_concept_id,
         cast(null as integer) as condition_status_concept_id,
         cast(null as varchar) as stop_reason,
-        cast(null as integer) as provider_id,
+        provider_id,
         visit_occurrence_id,
         cast(null as integer) as visit_detail_id,
         substr(source_value, 1, 50) as condition_source_value,

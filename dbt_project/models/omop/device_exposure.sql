@@ -22,7 +22,7 @@ final as (
         cast(null as varchar) as unique_device_id,
         cast(null as varchar) as production_id,
         cast(null as integer) as quantity,
-        cast(null as integer) as provider_id,
+        provider_id,
         visit_occurrence_id,
         cast(null as integer) as visit_detail_id,
         substr(source_value, 1, 50) as device_source_value,

@@ -34,7 +34,7 @@ final as (
         sig,
         cast(null as integer) as route_concept_id,
         cast(null as varchar) as lot_number,
-        cast(null as integer) as provider_id,
+        provider_id,
         visit_occurrence_id,
         cast(null as integer) as visit_detail_id,
         substr(source_value, 1, 50) as drug_source_value,

@@ -34,7 +34,7 @@ final as (
         unit_concept_id,
         range_low,
         range_high,
-        cast(null as integer) as provider_id,
+        provider_id,
         visit_occurrence_id,
         cast(null as integer) as visit_detail_id,
         substr(source_value, 1, 50) as measurement_source_value,

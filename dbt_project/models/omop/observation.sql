@@ -24,7 +24,7 @@ final as (
         value_as_concept_id,
         cast(null as integer) as qualifier_concept_id,
         unit_concept_id,
-        cast(null as integer) as provider_id,
+        provider_id,
         visit_occurrence_id,
         cast(null as integer) as visit_detail_id,
         substr(source_value, 1, 50) as observation_source_value,

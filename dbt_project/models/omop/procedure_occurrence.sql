@@ -22,7 +22,7 @@ final as (
         32817 as procedure_type_concept_id,
         cast(null as integer) as modifier_concept_id,
         cast(null as integer) as quantity,
-        cast(null as integer) as provider_id,
+        provider_id,
         visit_occurrence_id,
         cast(null as integer) as visit_detail_id,
         substr(source_value, 1, 50) as procedure_source_value,

@@ -1,3 +1,5 @@
+{% set practitioner_paths = ['$.requester'] %}
+
 with
 
 source as (
@@ -40,8 +42,19 @@ renamed as (
         {{ fhir_reference_id(
             json_extract_string('latest.resource_json', '$.medicationReference.reference')
         ) }} as medication_reference_id,
+        -- The practitioner the resource names for itself (MedicationRequest.requester),
+        -- when it refers to a Practitioner: its id, or the identifier that
+        -- int_fhir_references_resolved matches.
+        {{ fhir_practitioner_reference('latest.resource_json', practitioner_paths, 'id') }}
+            as practitioner_id,
 
         ---------- strings
+        {{ fhir_practitioner_reference('latest.resource_json', practitioner_paths, 'system') }}
+            as practitioner_identifier_system,
+        {{ fhir_practitioner_reference('latest.resource_json', practitioner_paths, 'value') }}
+            as practitioner_identifier_value,
+        {{ fhir_practitioner_reference('latest.resource_json', practitioner_paths, 'display') }}
+            as practitioner_display,
         {{ json_extract_string('latest.resource_json', '$.status') }} as status,
         {{ json_extract_string('latest.resource_json', '$.intent') }} as intent,
         coalesce(

@@ -1,3 +1,5 @@
+{% set practitioner_paths = ['$.performer[0].actor'] %}
+
 with
 
 source as (
@@ -20,8 +22,19 @@ renamed as (
         {{ fhir_patient_id('patient_reference') }} as patient_id,
         {{ fhir_reference_id(json_extract_string('resource_json', '$.encounter.reference')) }}
             as encounter_id,
+        -- The practitioner the resource names for itself (Procedure.performer[0].actor),
+        -- when it refers to a Practitioner: its id, or the identifier that
+        -- int_fhir_references_resolved matches.
+        {{ fhir_practitioner_reference('resource_json', practitioner_paths, 'id') }}
+            as practitioner_id,
 
         ---------- strings
+        {{ fhir_practitioner_reference('resource_json', practitioner_paths, 'system') }}
+            as practitioner_identifier_system,
+        {{ fhir_practitioner_reference('resource_json', practitioner_paths, 'value') }}
+            as practitioner_identifier_value,
+        {{ fhir_practitioner_reference('resource_json', practitioner_paths, 'display') }}
+            as practitioner_display,
         {{ json_extract_string('resource_json', '$.status') }} as status,
         {{ json_extract_string('resource_json', '$.code.coding[0].system') }} as code_system,
         {{ json_extract_string('resource_json', '$.code.coding[0].code') }} as code,
