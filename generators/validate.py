@@ -152,11 +152,9 @@ _CHECKS: tuple[tuple[str, str], ...] = (
     (
         "Event practitioners <-> event provider_id (diagnoses, measurement, drug, procedure)",
         """select count(*), count(*) filter (where f.omop_id is null or o.omop_id is null
-               or f.provider_id is distinct from o.provider_id
-               or p.omop_id is distinct from o.provider_id)
+               or f.provider_id is null or f.provider_id is distinct from o.provider_id)
            from fhir_event_providers f
-           full join omop_event_providers o on f.system = o.system and f.omop_id = o.omop_id
-           left join fhir_practitioner p on f.practitioner_ref = 'Practitioner/' || p.id""",
+           full join omop_event_providers o on f.system = o.system and f.omop_id = o.omop_id""",
     ),
     (
         "FHIR references (subject, encounter) that do not resolve",
@@ -327,7 +325,7 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
             -- The practitioner an event names: Condition.asserter, MedicationRequest.requester,
             -- Procedure.performer[0].actor, Observation.performer[0].
             r.practitioner ->> '$.reference' as practitioner_ref,
-            cast(r.practitioner ->> '$.identifier.value' as bigint) as provider_id,
+            pr.omop_id as provider_id,
             e.omop_id as visit_id,
             cast(r.event_text as date) as event_date,
             cast(r.end_text as date) as end_date,
@@ -337,6 +335,8 @@ def _connect(folder: Path) -> duckdb.DuckDBPyConnection:
         from raw r
         left join fhir_patient p on r.json ->> '$.subject.reference' = 'Patient/' || p.id
         left join fhir_encounter e on r.json ->> '$.encounter.reference' = 'Encounter/' || e.id
+        left join fhir_practitioner pr
+            on r.practitioner ->> '$.reference' = 'Practitioner/' || pr.id
         left join terminology t
             on t.source_system = r.coding ->> '$.system' and t.source_code = r.coding ->> '$.code';
 
