@@ -99,3 +99,17 @@
         {%- endfor %}
     end
 {%- endmacro %}
+
+{#-
+    The four columns every event staging model carries for the practitioner it names for itself
+    (see fhir_practitioner_reference): practitioner_id, practitioner_identifier_system,
+    practitioner_identifier_value, practitioner_display.
+-#}
+{% macro fhir_practitioner_columns(json_expression, paths) -%}
+    {{ fhir_practitioner_reference(json_expression, paths, 'id') }} as practitioner_id,
+    {{ fhir_practitioner_reference(json_expression, paths, 'system') }}
+        as practitioner_identifier_system,
+    {{ fhir_practitioner_reference(json_expression, paths, 'value') }}
+        as practitioner_identifier_value,
+    {{ fhir_practitioner_reference(json_expression, paths, 'display') }} as practitioner_display
+{%- endmacro %}

@@ -45,16 +45,9 @@ renamed as (
         -- The practitioner the resource names for itself (MedicationRequest.requester),
         -- when it refers to a Practitioner: its id, or the identifier that
         -- int_fhir_references_resolved matches.
-        {{ fhir_practitioner_reference('latest.resource_json', practitioner_paths, 'id') }}
-            as practitioner_id,
+        {{ fhir_practitioner_columns('latest.resource_json', practitioner_paths) }},
 
         ---------- strings
-        {{ fhir_practitioner_reference('latest.resource_json', practitioner_paths, 'system') }}
-            as practitioner_identifier_system,
-        {{ fhir_practitioner_reference('latest.resource_json', practitioner_paths, 'value') }}
-            as practitioner_identifier_value,
-        {{ fhir_practitioner_reference('latest.resource_json', practitioner_paths, 'display') }}
-            as practitioner_display,
         {{ json_extract_string('latest.resource_json', '$.status') }} as status,
         {{ json_extract_string('latest.resource_json', '$.intent') }} as intent,
         coalesce(

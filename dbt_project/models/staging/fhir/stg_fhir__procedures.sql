@@ -25,16 +25,9 @@ renamed as (
         -- The practitioner the resource names for itself (Procedure.performer[0].actor),
         -- when it refers to a Practitioner: its id, or the identifier that
         -- int_fhir_references_resolved matches.
-        {{ fhir_practitioner_reference('resource_json', practitioner_paths, 'id') }}
-            as practitioner_id,
+        {{ fhir_practitioner_columns('resource_json', practitioner_paths) }},
 
         ---------- strings
-        {{ fhir_practitioner_reference('resource_json', practitioner_paths, 'system') }}
-            as practitioner_identifier_system,
-        {{ fhir_practitioner_reference('resource_json', practitioner_paths, 'value') }}
-            as practitioner_identifier_value,
-        {{ fhir_practitioner_reference('resource_json', practitioner_paths, 'display') }}
-            as practitioner_display,
         {{ json_extract_string('resource_json', '$.status') }} as status,
         {{ json_extract_string('resource_json', '$.code.coding[0].system') }} as code_system,
         {{ json_extract_string('resource_json', '$.code.coding[0].code') }} as code,
