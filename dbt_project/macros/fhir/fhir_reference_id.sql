@@ -101,15 +101,23 @@
 {%- endmacro %}
 
 {#-
-    The four columns every event staging model carries for the practitioner it names for itself
-    (see fhir_practitioner_reference): practitioner_id, practitioner_identifier_system,
-    practitioner_identifier_value, practitioner_display.
+    What every event staging model (Condition, Observation, MedicationRequest, Procedure) says
+    about who and where: patient_id (its subject), encounter_id, and the practitioner the
+    resource names for itself, the first element of `practitioner_paths` that refers to a
+    Practitioner (fhir_practitioner_reference): practitioner_id, or the identifier that
+    int_fhir_references_resolved matches (practitioner_identifier_system / _value), and
+    practitioner_display. `prefix` qualifies the bronze columns ('latest.').
 -#}
-{% macro fhir_practitioner_columns(json_expression, paths) -%}
-    {{ fhir_practitioner_reference(json_expression, paths, 'id') }} as practitioner_id,
-    {{ fhir_practitioner_reference(json_expression, paths, 'system') }}
+{% macro fhir_event_references(practitioner_paths, prefix='') -%}
+    {%- set resource_json = prefix ~ 'resource_json' -%}
+    {{ fhir_patient_id(prefix ~ 'patient_reference') }} as patient_id,
+    {{ fhir_reference_id(json_extract_string(resource_json, '$.encounter.reference')) }}
+        as encounter_id,
+    {{ fhir_practitioner_reference(resource_json, practitioner_paths, 'id') }} as practitioner_id,
+    {{ fhir_practitioner_reference(resource_json, practitioner_paths, 'system') }}
         as practitioner_identifier_system,
-    {{ fhir_practitioner_reference(json_expression, paths, 'value') }}
+    {{ fhir_practitioner_reference(resource_json, practitioner_paths, 'value') }}
         as practitioner_identifier_value,
-    {{ fhir_practitioner_reference(json_expression, paths, 'display') }} as practitioner_display
+    {{ fhir_practitioner_reference(resource_json, practitioner_paths, 'display') }}
+        as practitioner_display
 {%- endmacro %}

@@ -51,31 +51,22 @@ concepts as (
 condition_facts as (
 
     select
-        'Condition' as resource_type,
-        condition_id as resource_id,
-        0 as component_index,
-        patient_id,
-        encounter_id,
-        'condition_occurrence' as usual_table,
-        coalesce(onset_date, recorded_date) as own_start_date,
-        onset_at as own_start_at,
-        abatement_date as end_date,
-        abatement_at as end_at,
-        code_text,
-        cast(null as double) as value_as_number,
-        cast(null as varchar) as value_as_string,
-        cast(null as varchar) as unit_source_value,
-        cast(null as varchar) as unit_code,
-        cast(null as double) as range_low,
-        cast(null as double) as range_high,
-        cast(null as double) as quantity,
-        cast(null as integer) as days_supply,
-        cast(null as integer) as refills,
-        cast(null as varchar) as sig,
-        cast(null as varchar) as route_source_value,
-        clinical_status as status_source_value,
-        last_updated_date,
-        bronze_loaded_at
+        {{ clinical_fact_columns({
+            'resource_type': "'Condition'",
+            'resource_id': 'condition_id',
+            'component_index': '0',
+            'patient_id': 'patient_id',
+            'encounter_id': 'encounter_id',
+            'usual_table': "'condition_occurrence'",
+            'own_start_date': 'coalesce(onset_date, recorded_date)',
+            'own_start_at': 'onset_at',
+            'end_date': 'abatement_date',
+            'end_at': 'abatement_at',
+            'code_text': 'code_text',
+            'status_source_value': 'clinical_status',
+            'last_updated_date': 'last_updated_date',
+            'bronze_loaded_at': 'bronze_loaded_at',
+        }) }}
     from conditions
 
 ),
@@ -83,41 +74,35 @@ condition_facts as (
 observation_facts as (
 
     select
-        'Observation' as resource_type,
-        observation_id as resource_id,
-        component_index,
-        patient_id,
-        encounter_id,
-        case
-            when
-                category_code in ('laboratory', 'vital-signs')
-                or value_unit is not null
-                or value_unit_code is not null
-                then 'measurement'
-            else 'observation'
-        end as usual_table,
-        effective_date as own_start_date,
-        effective_at as own_start_at,
-        cast(null as date) as end_date,
-        cast(null as {{ timestamp_type() }}) as end_at,
-        cast(null as varchar) as code_text,
-        value_number as value_as_number,
-        value_text as value_as_string,
-        coalesce(value_unit, value_unit_code) as unit_source_value,
-        case
-            when value_unit_system is null or value_unit_system = 'http://unitsofmeasure.org'
-                then value_unit_code
-        end as unit_code,
-        range_low,
-        range_high,
-        cast(null as double) as quantity,
-        cast(null as integer) as days_supply,
-        cast(null as integer) as refills,
-        cast(null as varchar) as sig,
-        cast(null as varchar) as route_source_value,
-        status as status_source_value,
-        last_updated_date,
-        bronze_loaded_at
+        {{ clinical_fact_columns({
+            'resource_type': "'Observation'",
+            'resource_id': 'observation_id',
+            'component_index': 'component_index',
+            'patient_id': 'patient_id',
+            'encounter_id': 'encounter_id',
+            'usual_table': "case
+                when
+                    category_code in ('laboratory', 'vital-signs')
+                    or value_unit is not null
+                    or value_unit_code is not null
+                    then 'measurement'
+                else 'observation'
+            end",
+            'own_start_date': 'effective_date',
+            'own_start_at': 'effective_at',
+            'value_as_number': 'value_number',
+            'value_as_string': 'value_text',
+            'unit_source_value': 'coalesce(value_unit, value_unit_code)',
+            'unit_code': "case
+                when value_unit_system is null or value_unit_system = 'http://unitsofmeasure.org'
+                    then value_unit_code
+            end",
+            'range_low': 'range_low',
+            'range_high': 'range_high',
+            'status_source_value': 'status',
+            'last_updated_date': 'last_updated_date',
+            'bronze_loaded_at': 'bronze_loaded_at',
+        }) }}
     from observation_values
     -- A panel whose components carry the values (blood pressure) is represented by them.
     where component_index > 0 or not has_components or has_value
@@ -127,31 +112,26 @@ observation_facts as (
 medication_facts as (
 
     select
-        'MedicationRequest' as resource_type,
-        medication_request_id as resource_id,
-        0 as component_index,
-        patient_id,
-        encounter_id,
-        'drug_exposure' as usual_table,
-        authored_date as own_start_date,
-        authored_at as own_start_at,
-        validity_end_date as end_date,
-        cast(null as {{ timestamp_type() }}) as end_at,
-        code_text,
-        cast(null as double) as value_as_number,
-        cast(null as varchar) as value_as_string,
-        cast(null as varchar) as unit_source_value,
-        cast(null as varchar) as unit_code,
-        cast(null as double) as range_low,
-        cast(null as double) as range_high,
-        dispense_quantity as quantity,
-        cast(expected_supply_days as integer) as days_supply,
-        refills,
-        sig,
-        route_code as route_source_value,
-        status as status_source_value,
-        last_updated_date,
-        bronze_loaded_at
+        {{ clinical_fact_columns({
+            'resource_type': "'MedicationRequest'",
+            'resource_id': 'medication_request_id',
+            'component_index': '0',
+            'patient_id': 'patient_id',
+            'encounter_id': 'encounter_id',
+            'usual_table': "'drug_exposure'",
+            'own_start_date': 'authored_date',
+            'own_start_at': 'authored_at',
+            'end_date': 'validity_end_date',
+            'code_text': 'code_text',
+            'quantity': 'dispense_quantity',
+            'days_supply': 'cast(expected_supply_days as integer)',
+            'refills': 'refills',
+            'sig': 'sig',
+            'route_source_value': 'route_code',
+            'status_source_value': 'status',
+            'last_updated_date': 'last_updated_date',
+            'bronze_loaded_at': 'bronze_loaded_at',
+        }) }}
     from medication_requests
 
 ),
@@ -159,31 +139,22 @@ medication_facts as (
 procedure_facts as (
 
     select
-        'Procedure' as resource_type,
-        procedure_id as resource_id,
-        0 as component_index,
-        patient_id,
-        encounter_id,
-        'procedure_occurrence' as usual_table,
-        performed_start_date as own_start_date,
-        performed_start_at as own_start_at,
-        performed_end_date as end_date,
-        performed_end_at as end_at,
-        code_text,
-        cast(null as double) as value_as_number,
-        cast(null as varchar) as value_as_string,
-        cast(null as varchar) as unit_source_value,
-        cast(null as varchar) as unit_code,
-        cast(null as double) as range_low,
-        cast(null as double) as range_high,
-        cast(null as double) as quantity,
-        cast(null as integer) as days_supply,
-        cast(null as integer) as refills,
-        cast(null as varchar) as sig,
-        cast(null as varchar) as route_source_value,
-        status as status_source_value,
-        last_updated_date,
-        bronze_loaded_at
+        {{ clinical_fact_columns({
+            'resource_type': "'Procedure'",
+            'resource_id': 'procedure_id',
+            'component_index': '0',
+            'patient_id': 'patient_id',
+            'encounter_id': 'encounter_id',
+            'usual_table': "'procedure_occurrence'",
+            'own_start_date': 'performed_start_date',
+            'own_start_at': 'performed_start_at',
+            'end_date': 'performed_end_date',
+            'end_at': 'performed_end_at',
+            'code_text': 'code_text',
+            'status_source_value': 'status',
+            'last_updated_date': 'last_updated_date',
+            'bronze_loaded_at': 'bronze_loaded_at',
+        }) }}
     from procedures
 
 ),

@@ -19,13 +19,8 @@ renamed as (
     select
         ---------- ids
         resource_id as condition_id,
-        {{ fhir_patient_id('patient_reference') }} as patient_id,
-        {{ fhir_reference_id(json_extract_string('resource_json', '$.encounter.reference')) }}
-            as encounter_id,
-        -- The practitioner the resource names for itself (Condition.asserter, else recorder),
-        -- when it refers to a Practitioner: its id, or the identifier that
-        -- int_fhir_references_resolved matches.
-        {{ fhir_practitioner_columns('resource_json', practitioner_paths) }},
+        -- Patient, encounter, own practitioner: Condition.asserter, else recorder.
+        {{ fhir_event_references(practitioner_paths) }},
 
         ---------- strings
         {{ json_extract_string('resource_json', '$.code.coding[0].system') }} as code_system,

@@ -35,17 +35,11 @@ renamed as (
     select
         ---------- ids
         latest.resource_id as medication_request_id,
-        {{ fhir_patient_id('latest.patient_reference') }} as patient_id,
-        {{ fhir_reference_id(
-            json_extract_string('latest.resource_json', '$.encounter.reference')
-        ) }} as encounter_id,
+        -- Patient, encounter, own practitioner: MedicationRequest.requester.
+        {{ fhir_event_references(practitioner_paths, prefix='latest.') }},
         {{ fhir_reference_id(
             json_extract_string('latest.resource_json', '$.medicationReference.reference')
         ) }} as medication_reference_id,
-        -- The practitioner the resource names for itself (MedicationRequest.requester),
-        -- when it refers to a Practitioner: its id, or the identifier that
-        -- int_fhir_references_resolved matches.
-        {{ fhir_practitioner_columns('latest.resource_json', practitioner_paths) }},
 
         ---------- strings
         {{ json_extract_string('latest.resource_json', '$.status') }} as status,

@@ -19,13 +19,8 @@ renamed as (
     select
         ---------- ids
         resource_id as procedure_id,
-        {{ fhir_patient_id('patient_reference') }} as patient_id,
-        {{ fhir_reference_id(json_extract_string('resource_json', '$.encounter.reference')) }}
-            as encounter_id,
-        -- The practitioner the resource names for itself (Procedure.performer[0].actor),
-        -- when it refers to a Practitioner: its id, or the identifier that
-        -- int_fhir_references_resolved matches.
-        {{ fhir_practitioner_columns('resource_json', practitioner_paths) }},
+        -- Patient, encounter, own practitioner: Procedure.performer[0].actor.
+        {{ fhir_event_references(practitioner_paths) }},
 
         ---------- strings
         {{ json_extract_string('resource_json', '$.status') }} as status,

@@ -27,9 +27,7 @@ renamed as (
         condition_status_source_value,
 
         ---------- lineage
-        source_file,
-        pipeline_run_id as bronze_pipeline_run_id,
-        loaded_at as bronze_loaded_at
+        {{ bronze_lineage() }}
 
     from source
 

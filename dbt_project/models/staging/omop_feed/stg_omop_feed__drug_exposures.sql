@@ -35,9 +35,7 @@ renamed as (
         dose_unit_source_value,
 
         ---------- lineage
-        source_file,
-        pipeline_run_id as bronze_pipeline_run_id,
-        loaded_at as bronze_loaded_at
+        {{ bronze_lineage() }}
 
     from source
 

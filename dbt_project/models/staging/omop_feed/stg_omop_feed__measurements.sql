@@ -34,9 +34,7 @@ renamed as (
         cast(meas_event_field_concept_id as integer) as meas_event_field_concept_id,
 
         ---------- lineage
-        source_file,
-        pipeline_run_id as bronze_pipeline_run_id,
-        loaded_at as bronze_loaded_at
+        {{ bronze_lineage() }}
 
     from source
 

@@ -16,9 +16,7 @@ renamed as (
         cast(period_type_concept_id as integer) as period_type_concept_id,
 
         ---------- lineage
-        source_file,
-        pipeline_run_id as bronze_pipeline_run_id,
-        loaded_at as bronze_loaded_at
+        {{ bronze_lineage() }}
 
     from source
 

@@ -32,9 +32,7 @@ renamed as (
         cast(obs_event_field_concept_id as integer) as obs_event_field_concept_id,
 
         ---------- lineage
-        source_file,
-        pipeline_run_id as bronze_pipeline_run_id,
-        loaded_at as bronze_loaded_at
+        {{ bronze_lineage() }}
 
     from source
 

@@ -36,9 +36,7 @@ renamed as (
         cast(birth_datetime as timestamp) as birth_at,
 
         ---------- lineage
-        source_file,
-        pipeline_run_id as bronze_pipeline_run_id,
-        loaded_at as bronze_loaded_at
+        {{ bronze_lineage() }}
 
     from source
 

@@ -28,9 +28,7 @@ renamed as (
         cast(preceding_visit_occurrence_id as integer) as preceding_visit_occurrence_id,
 
         ---------- lineage
-        source_file,
-        pipeline_run_id as bronze_pipeline_run_id,
-        loaded_at as bronze_loaded_at
+        {{ bronze_lineage() }}
 
     from source
 
