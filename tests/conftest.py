@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from pyiceberg.catalog import Catalog
 from generators.config import GeneratorConfig
 from generators.output import generate
 from iceberg.catalog import load_catalog
+from iceberg.loaders import LoadReport, load_fhir
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
@@ -84,3 +85,44 @@ def isolated_dbt(tmp_path: Path) -> Iterator[dict[str, str]]:
         "DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
         "DBT_LOG_PATH": str(tmp_path / "dbt_logs"),
     }
+
+
+def pipeline_env(root: Path, run_id: str) -> dict[str, str]:
+    """Environment of a pipeline run in its own warehouse under `root`, with dbt's target/ and
+    logs/ beside it (out of the working tree)."""
+    return {
+        "HEALTHLAKE_WAREHOUSE": str(root / "warehouse"),
+        "DBT_TARGET_PATH": str(root / "target"),
+        "DBT_LOG_PATH": str(root / "logs"),
+        "PIPELINE_RUN_ID": run_id,
+    }
+
+
+def ingest_and_build(
+    root: Path, run_id: str, exports: Sequence[Sequence[Path]]
+) -> tuple[Path, dict[str, str], list[LoadReport]]:
+    """Load each export (a list of FHIR files or folders) into a fresh warehouse under `root`,
+    one load per export (`ingest-1`, `ingest-2`, ...), and `just build` after each.
+
+    Returns:
+        The lakehouse DuckDB file, the environment the builds ran with, the load reports.
+    """
+    env = pipeline_env(root, run_id)
+    reports = []
+    for number, export in enumerate(exports, start=1):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("HEALTHLAKE_WAREHOUSE", env["HEALTHLAKE_WAREHOUSE"])
+            reports.append(load_fhir(load_catalog(create=True), list(export), f"ingest-{number}"))
+        result = run([*JUST, "build"], env=env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    return root / "warehouse" / "lakehouse.duckdb", env, reports
+
+
+def dbt_full_refresh(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`dbt build --full-refresh` of the project in the warehouse `env` names."""
+    profiles = str(REPO_ROOT / "profiles")
+    return run(
+        ["dbt", "build", "--full-refresh", "--quiet", "--profiles-dir", profiles],
+        env=env,
+        cwd=REPO_ROOT / "dbt_project",
+    )

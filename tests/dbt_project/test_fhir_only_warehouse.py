@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iceberg.catalog import load_catalog
-from iceberg.loaders import load_fhir
-from tests.conftest import JUST, REPO_ROOT, run
+from tests.conftest import REPO_ROOT, dbt_full_refresh, ingest_and_build, pipeline_env
 from tests.conftest import query_lakehouse as _query
 from tests.dbt_project.event_providers import EVENT_PROVIDERS, ORPHAN_PROVIDERS
 
@@ -26,19 +24,8 @@ INCREMENTAL_TABLES = ("visit_occurrence", "condition_occurrence", "measurement")
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("fhir_only")
-    warehouse = root / "warehouse"
-    env = {
-        "HEALTHLAKE_WAREHOUSE": str(warehouse),
-        "DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-        "PIPELINE_RUN_ID": "fhir-only-run",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEALTHLAKE_WAREHOUSE", str(warehouse))
-        load_fhir(load_catalog(create=True), sorted(FIXTURE.glob("*.ndjson")), "ingest-1")
-    result = run([*JUST, "build"], env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return warehouse / "lakehouse.duckdb"
+    database, _, _ = ingest_and_build(root, "fhir-only-run", [sorted(FIXTURE.glob("*.ndjson"))])
+    return database
 
 
 def test_every_omop_table_has_the_expected_rows(built: Path) -> None:
@@ -148,43 +135,20 @@ def test_latest_version_of_a_resource_wins(built: Path) -> None:
 
 def test_ids_are_stable_across_builds(built: Path, tmp_path: Path) -> None:
     before = _query(built, "select source_key, omop_id from silver.int_omop_id_map order by 1")
-    env = {
-        "HEALTHLAKE_WAREHOUSE": str(built.parent),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-    }
-    rebuilt = run(
-        [
-            "dbt",
-            "build",
-            "--full-refresh",
-            "--quiet",
-            "--profiles-dir",
-            str(REPO_ROOT / "profiles"),
-        ],
-        env=env,
-        cwd=REPO_ROOT / "dbt_project",
-    )
+    env = pipeline_env(tmp_path, "fhir-only-rebuild")
+    env["HEALTHLAKE_WAREHOUSE"] = str(built.parent)
+    rebuilt = dbt_full_refresh(env)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     after = _query(built, "select source_key, omop_id from silver.int_omop_id_map order by 1")
     assert after == before
 
 
 def test_an_incremental_run_merges_changes_and_equals_a_full_refresh(tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse"
-    env = {
-        "HEALTHLAKE_WAREHOUSE": str(warehouse),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-        "PIPELINE_RUN_ID": "incremental-run",
-    }
-    database = warehouse / "lakehouse.duckdb"
-    for run_id, folder in (("ingest-1", FIXTURE), ("ingest-2", INCREMENT)):
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("HEALTHLAKE_WAREHOUSE", str(warehouse))
-            load_fhir(load_catalog(create=True), sorted(folder.glob("*.ndjson")), run_id)
-        result = run([*JUST, "build"], env=env)
-        assert result.returncode == 0, result.stdout + result.stderr
+    database, env, _ = ingest_and_build(
+        tmp_path,
+        "incremental-run",
+        [sorted(FIXTURE.glob("*.ndjson")), sorted(INCREMENT.glob("*.ndjson"))],
+    )
     providers = dict(_query(database, EVENT_PROVIDERS))
     # c-001's new version names pr-1 instead of pr-2: a changed provider is a changed row.
     assert providers["Condition/c-001#0"] == "pr-1"
@@ -192,18 +156,7 @@ def test_an_incremental_run_merges_changes_and_equals_a_full_refresh(tmp_path: P
     incremental = {
         t: sorted(_query(database, f"select * from omop.{t}")) for t in INCREMENTAL_TABLES
     }
-    rebuilt = run(
-        [
-            "dbt",
-            "build",
-            "--full-refresh",
-            "--quiet",
-            "--profiles-dir",
-            str(REPO_ROOT / "profiles"),
-        ],
-        env=env,
-        cwd=REPO_ROOT / "dbt_project",
-    )
+    rebuilt = dbt_full_refresh(env)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     for table in INCREMENTAL_TABLES:
         assert sorted(_query(database, f"select * from omop.{table}")) == incremental[table], table

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from iceberg.catalog import load_catalog
-from iceberg.loaders import load_fhir
-from tests.conftest import JUST, REPO_ROOT, run
+from tests.conftest import REPO_ROOT, ingest_and_build
 from tests.conftest import query_lakehouse as _query
 from tests.dbt_project.event_providers import EVENT_PROVIDERS, ORPHAN_PROVIDERS
 
@@ -28,20 +26,9 @@ PCP = "8ad64ecf-c817-3753-bee7-006a8e662e06"  # its Synthea identifier is not it
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("synthea_like")
-    warehouse = root / "warehouse"
-    env = {
-        "HEALTHLAKE_WAREHOUSE": str(warehouse),
-        "DBT_TARGET_PATH": str(root / "target"),
-        "DBT_LOG_PATH": str(root / "logs"),
-        "PIPELINE_RUN_ID": "synthea-like-run",
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("HEALTHLAKE_WAREHOUSE", str(warehouse))
-        report = load_fhir(load_catalog(create=True), [FIXTURE], "ingest-synthea")
+    database, _, (report,) = ingest_and_build(root, "synthea-like-run", [[FIXTURE]])
     assert not report.quarantined_by_type, report.lines()
-    result = run([*JUST, "build"], env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return warehouse / "lakehouse.duckdb"
+    return database
 
 
 def test_one_provider_per_practitioner_named_by_the_resource(built: Path) -> None:
