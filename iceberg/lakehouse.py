@@ -91,6 +91,47 @@ def summary(path: Path, elapsed_seconds: float | None = None, *, full: bool = Fa
         lines.append(f"  {schema}: {len(in_schema)} tables, {total:,} rows")
         if full or schema in LISTED_SCHEMAS:
             lines += [f"    {f'{c.schema}.{c.table}':<{width}}  {c.rows:>12,}" for c in in_schema]
+    lines += set_aside_report(path)
     if elapsed_seconds is not None:
         lines.append(f"done in {elapsed_seconds:.1f} s")
     return "\n".join(lines)
+
+
+# The ops tables that say what a build could not use: values set aside, and resource types
+# the CDM does not model (kept in bronze).
+SET_ASIDE = "ops.fhir_set_aside"
+COVERAGE = "ops.fhir_resource_coverage"
+
+
+def set_aside_report(path: Path) -> list[str]:
+    """What the last build set aside and left unmodelled, as summary lines (none when nothing
+    was, or when the ops tables are not there: a lakehouse built before they existed)."""
+    with duckdb.connect(str(path), read_only=True) as conn:
+        present = {
+            f"{schema}.{table}"
+            for schema, table in conn.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_schema = 'ops'"
+            ).fetchall()
+        }
+        lines = []
+        if SET_ASIDE in present:
+            by_reason = conn.execute(
+                f"select element, reason, count(*) from {SET_ASIDE} "
+                "group by element, reason order by 3 desc, 1, 2"
+            ).fetchall()
+            if by_reason:
+                values = sum(count for _, _, count in by_reason)
+                lines.append(f"  set aside: {values:,} values ({SET_ASIDE}), the rest was built:")
+                lines += [
+                    f"    {count:>9,}  {element}: {reason}" for element, reason, count in by_reason
+                ]
+        if COVERAGE in present:
+            unmodelled = conn.execute(
+                f"select resource_type, resources from {COVERAGE} "
+                "where not is_modelled order by resources desc, resource_type"
+            ).fetchall()
+            if unmodelled:
+                listed = ", ".join(f"{kind} {count:,}" for kind, count in unmodelled)
+                lines.append(f"  not modelled (kept in bronze, counted in {COVERAGE}): {listed}")
+    return lines

@@ -70,3 +70,34 @@ def test_summary_totals_staging_schemas_and_lists_them_only_when_full(tmp_path: 
     assert "silver: 2 tables, 15 rows" in short
     assert "silver.stg_a" not in short
     assert "silver.stg_a" in summary(path, full=True)
+
+
+def test_summary_says_what_was_set_aside_and_not_modelled(tmp_path: Path) -> None:
+    path = tmp_path / "lakehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema ops")
+        conn.execute(
+            "create table ops.fhir_set_aside as select * from (values "
+            "('Patient.birthDate', 'not a FHIR date'), ('Patient.birthDate', 'not a FHIR date'), "
+            "('Patient.gender', 'a JSON array, not a string')) as t (element, reason)"
+        )
+        conn.execute(
+            "create table ops.fhir_resource_coverage as select * from (values "
+            "('Patient', 10, true), ('Immunization', 4, false), ('Claim', 7, false)) "
+            "as t (resource_type, resources, is_modelled)"
+        )
+    lines = summary(path).splitlines()
+    assert "  set aside: 3 values (ops.fhir_set_aside), the rest was built:" in lines
+    assert "            2  Patient.birthDate: not a FHIR date" in lines
+    assert lines[-1] == (
+        "  not modelled (kept in bronze, counted in ops.fhir_resource_coverage): "
+        "Claim 7, Immunization 4"
+    )
+
+
+def test_summary_of_a_clean_build_has_no_set_aside_lines(tmp_path: Path) -> None:
+    path = tmp_path / "lakehouse.duckdb"
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("create schema ops")
+        conn.execute("create table ops.fhir_set_aside (element varchar, reason varchar)")
+    assert "set aside" not in summary(path)

@@ -14,6 +14,7 @@
         ('usual_table', none),
         ('own_start_date', 'date'),
         ('own_start_at', timestamp_type()),
+        ('partial_start_date', 'date'),
         ('end_date', 'date'),
         ('end_at', timestamp_type()),
         ('code_text', 'varchar'),

@@ -60,6 +60,7 @@ condition_facts as (
             'usual_table': "'condition_occurrence'",
             'own_start_date': 'coalesce(onset_date, recorded_date)',
             'own_start_at': 'onset_at',
+            'partial_start_date': fhir_date_floor(json_extract_string('onset_date_time_json', '$')),
             'end_date': 'abatement_date',
             'end_at': 'abatement_at',
             'code_text': 'code_text',
@@ -90,6 +91,7 @@ observation_facts as (
             end",
             'own_start_date': 'effective_date',
             'own_start_at': 'effective_at',
+            'partial_start_date': fhir_date_floor(json_extract_string('effective_date_time_json', '$')),
             'value_as_number': 'value_number',
             'value_as_string': 'value_text',
             'unit_source_value': 'coalesce(value_unit, value_unit_code)',
@@ -121,6 +123,7 @@ medication_facts as (
             'usual_table': "'drug_exposure'",
             'own_start_date': 'authored_date',
             'own_start_at': 'authored_at',
+            'partial_start_date': fhir_date_floor(json_extract_string('authored_on_json', '$')),
             'end_date': 'validity_end_date',
             'code_text': 'code_text',
             'quantity': 'dispense_quantity',
@@ -148,6 +151,9 @@ procedure_facts as (
             'usual_table': "'procedure_occurrence'",
             'own_start_date': 'performed_start_date',
             'own_start_at': 'performed_start_at',
+            'partial_start_date': 'coalesce('
+                ~ fhir_date_floor(json_extract_string('performed_date_time_json', '$')) ~ ', '
+                ~ fhir_date_floor(json_extract_string('performed_period_start_json', '$')) ~ ')',
             'end_date': 'performed_end_date',
             'end_at': 'performed_end_at',
             'code_text': 'code_text',
@@ -199,9 +205,12 @@ final as (
         coalesce(code.source_code, facts.code_text) as source_value,
         code.source_code_system,
         code.source_code_display,
+        -- The event's own date, else its visit's, else the first day its partial date can mean
+        -- (`2007-02`), else meta.lastUpdated, else the load: every one but the first is imputed.
         coalesce(
             facts.own_start_date,
             encounters.period_start_date,
+            facts.partial_start_date,
             facts.last_updated_date,
             cast(facts.bronze_loaded_at as date)
         ) as start_date,
@@ -209,7 +218,11 @@ final as (
             facts.own_start_at,
             encounters.period_start_at,
             cast(
-                coalesce(facts.last_updated_date, cast(facts.bronze_loaded_at as date))
+                coalesce(
+                    facts.partial_start_date,
+                    facts.last_updated_date,
+                    cast(facts.bronze_loaded_at as date)
+                )
                 as {{ timestamp_type() }}
             )
         ) as start_at,

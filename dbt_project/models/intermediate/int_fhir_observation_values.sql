@@ -123,6 +123,7 @@ final as (
         all_values.range_high,
         observations.effective_date,
         observations.effective_at,
+        observations.effective_date_time_json,
         observations.last_updated_date,
         observations.bronze_loaded_at,
         coalesce(component_counts.component_count, 0) > 0 as has_components,

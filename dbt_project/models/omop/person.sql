@@ -69,7 +69,7 @@ final as (
         -- Partial FHIR birth dates (YYYY, YYYY-MM) still give the year and month.
         cast(
             coalesce(
-                try_cast(substr(patients.birth_date_source_value, 1, 4) as integer),
+                patients.birth_year,
                 extract(
                     year from coalesce(
                         earliest_records.earliest_record_date,
@@ -79,8 +79,8 @@ final as (
                 )
             ) as integer
         ) as year_of_birth,
-        try_cast(substr(patients.birth_date_source_value, 6, 2) as integer) as month_of_birth,
-        try_cast(substr(patients.birth_date_source_value, 9, 2) as integer) as day_of_birth,
+        patients.birth_month as month_of_birth,
+        cast(extract(day from patients.birth_date) as integer) as day_of_birth,
         cast(patients.birth_date as {{ timestamp_type() }}) as birth_datetime,
         coalesce(race.target_concept_id, 0) as race_concept_id,
         coalesce(ethnicity.target_concept_id, 0) as ethnicity_concept_id,

@@ -91,7 +91,7 @@ imputed_anchors as (
         'Patient' as resource_type,
         count(*) as imputed_rows
     from {{ ref('stg_fhir__patients') }}
-    where try_cast(substr(birth_date_source_value, 1, 4) as integer) is null
+    where birth_year is null
     union all
     select
         'Encounter' as resource_type,

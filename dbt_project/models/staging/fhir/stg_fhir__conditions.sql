@@ -63,6 +63,11 @@ renamed as (
             {{ fhir_datetime(json_extract_string('resource_json', '$.abatementPeriod.end')) }}
         ) as abatement_at,
 
+        ---------- checked elements as written (JSON text), for ops.fhir_set_aside
+        {{ json_extract_json('resource_json', '$.onsetDateTime') }} as onset_date_time_json,
+        {{ json_extract_json('resource_json', '$.recordedDate') }} as recorded_date_json,
+        {{ json_extract_json('resource_json', '$.abatementDateTime') }} as abatement_date_time_json,
+
         ---------- lineage
         {{ fhir_bronze_lineage() }}
 

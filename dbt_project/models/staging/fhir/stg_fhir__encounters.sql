@@ -64,6 +64,10 @@ renamed as (
             as period_start_at,
         {{ fhir_datetime(json_extract_string('resource_json', '$.period.end')) }} as period_end_at,
 
+        ---------- checked elements as written (JSON text), for ops.fhir_set_aside
+        {{ json_extract_json('resource_json', '$.period.start') }} as period_start_json,
+        {{ json_extract_json('resource_json', '$.period.end') }} as period_end_json,
+
         ---------- lineage
         {{ fhir_bronze_lineage() }}
 

@@ -85,6 +85,9 @@ renamed as (
         {{ fhir_datetime(json_extract_string('latest.resource_json', '$.authoredOn')) }}
             as authored_at,
 
+        ---------- checked elements as written (JSON text), for ops.fhir_set_aside
+        {{ json_extract_json('latest.resource_json', '$.authoredOn') }} as authored_on_json,
+
         ---------- lineage
         {{ fhir_bronze_lineage('latest') }}
 

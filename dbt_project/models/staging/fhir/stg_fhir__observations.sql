@@ -76,6 +76,11 @@ renamed as (
             {{ fhir_datetime(json_extract_string('resource_json', '$.issued')) }}
         ) as effective_at,
 
+        ---------- checked elements as written (JSON text), for ops.fhir_set_aside
+        {{ json_extract_json('resource_json', '$.effectiveDateTime') }} as effective_date_time_json,
+        {{ json_extract_json('resource_json', '$.valueQuantity.value') }}
+            as value_quantity_value_json,
+
         ---------- lineage
         {{ fhir_bronze_lineage() }}
 

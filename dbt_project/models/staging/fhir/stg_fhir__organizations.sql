@@ -21,10 +21,7 @@ renamed as (
         ---------- strings
         {{ json_extract_string('resource_json', '$.name') }} as organization_name,
         {{ json_extract_string('resource_json', '$.type[0].coding[0].code') }} as type_code,
-        {{ json_extract_string('resource_json', '$.address[0].city') }} as address_city,
-        {{ json_extract_string('resource_json', '$.address[0].state') }} as address_state,
-        {{ json_extract_string('resource_json', '$.address[0].postalCode') }}
-            as address_postal_code,
+        {{ fhir_address_columns('resource_json', '$.address[0]') }},
         -- Every identifier (Synthea's, NPI, ...): conditional references are resolved against them.
         {{ json_extract_json('resource_json', '$.identifier') }} as identifiers_json,
 

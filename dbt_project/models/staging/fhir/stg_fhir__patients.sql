@@ -83,6 +83,68 @@ race_ethnicity as (
 
 ),
 
+-- US Core sex extensions, for Patients that carry no usable `gender` (US Core 9 examples
+-- give only us-core-individual-sex; many give us-core-birthsex beside gender).
+sex_extensions as (
+
+    select
+        latest.resource_id,
+        min(
+            case
+                when
+                    {{ json_extract_string('extension_json', '$.url') }}
+                    like '%/us-core-individual-sex'
+                    then
+                        case {{ json_extract_string('extension_json', '$.valueCoding.code') }}
+                            when '248152002' then 'female'
+                            when '248153007' then 'male'
+                        end
+            end
+        ) as individual_sex,
+        min(
+            case
+                when {{ json_extract_string('extension_json', '$.url') }} like '%/us-core-birthsex'
+                    then
+                        case upper({{ json_extract_string('extension_json', '$.valueCode') }})
+                            when 'F' then 'female'
+                            when 'M' then 'male'
+                        end
+            end
+        ) as birth_sex
+    from latest
+    cross join
+        unnest({{ json_array('latest.resource_json', '$.extension') }})
+            as extension_rows (extension_json)
+    group by latest.resource_id
+
+),
+
+typed as (
+
+    select
+        latest.*,
+        {{ fhir_date(json_extract_string('latest.resource_json', '$.birthDate')) }} as birth_date,
+        {{ fhir_date_part(json_extract_string('latest.resource_json', '$.birthDate'), 'year') }}
+            as birth_year,
+        {{ fhir_date(json_extract_string('latest.resource_json', '$.deceasedDateTime')) }}
+            as deceased_date
+    from latest
+
+),
+
+-- A death before birth is impossible: no death date is taken from it (ops.fhir_set_aside).
+checked as (
+
+    select
+        *,
+        coalesce(
+            deceased_date < birth_date or extract(year from deceased_date) < birth_year,
+            false
+        ) as is_death_before_birth
+    from typed
+
+),
+
 renamed as (
 
     select
@@ -94,19 +156,31 @@ renamed as (
         {{ json_extract_string('latest.resource_json', '$.name[0].family') }} as family_name,
         {{ json_extract_string('latest.resource_json', '$.name[0].given[0]') }} as given_name,
         {{ json_extract_string('latest.resource_json', '$.name[0].text') }} as name_text,
-        lower({{ json_extract_string('latest.resource_json', '$.gender') }}) as gender,
+        -- FHIR administrative gender, else the US Core sex extensions; a gender that is no
+        -- AdministrativeGender code (or a JSON array, a number) is listed in ops.fhir_set_aside.
+        coalesce(
+            {{ fhir_administrative_gender(
+                json_extract_string('latest.resource_json', '$.gender')
+            ) }},
+            sex_extensions.individual_sex,
+            sex_extensions.birth_sex
+        ) as gender,
         race_ethnicity.race_code,
         race_ethnicity.race_display,
         race_ethnicity.ethnicity_code,
         race_ethnicity.ethnicity_display,
-        {{ json_extract_string('latest.resource_json', '$.address[0].city') }} as address_city,
-        {{ json_extract_string('latest.resource_json', '$.address[0].state') }} as address_state,
-        {{ json_extract_string('latest.resource_json', '$.address[0].postalCode') }}
-            as address_postal_code,
+        {{ fhir_address_columns('latest.resource_json', '$.address[0]') }},
 
         {{ json_extract_string('latest.resource_json', '$.birthDate') }} as birth_date_source_value,
         {{ json_extract_string('latest.resource_json', '$.deceasedDateTime') }}
             as deceased_source_value,
+
+        ---------- numerics
+        -- The year and month of a birthDate, partial ("1990", "1990-05") or full; null when it
+        -- is no FHIR date (a number such as 12345 is not year 1234).
+        latest.birth_year,
+        {{ fhir_date_part(json_extract_string('latest.resource_json', '$.birthDate'), 'month') }}
+            as birth_month,
 
         ---------- booleans
         coalesce(
@@ -115,26 +189,40 @@ renamed as (
             = 'true',
             false
         ) as is_deceased,
+        latest.is_death_before_birth,
 
         ---------- dates
         -- FHIR allows partial dates (YYYY, YYYY-MM): those give a null date here and keep their
         -- text in the *_source_value column.
-        {{ fhir_date(json_extract_string('latest.resource_json', '$.birthDate')) }} as birth_date,
-        {{ fhir_date(json_extract_string('latest.resource_json', '$.deceasedDateTime')) }}
-            as death_date,
+        latest.birth_date,
+        case
+            when not latest.is_death_before_birth then latest.deceased_date
+        end as death_date,
 
         ---------- timestamps
-        {{ fhir_datetime(json_extract_string('latest.resource_json', '$.deceasedDateTime')) }}
-            as deceased_at,
+        case
+            when not latest.is_death_before_birth
+                then {{ fhir_datetime(
+                    json_extract_string('latest.resource_json', '$.deceasedDateTime')
+                ) }}
+        end as deceased_at,
+
+        ---------- checked elements as written (JSON text), for ops.fhir_set_aside
+        {{ json_extract_json('latest.resource_json', '$.gender') }} as gender_json,
+        {{ json_extract_json('latest.resource_json', '$.birthDate') }} as birth_date_json,
+        {{ json_extract_json('latest.resource_json', '$.deceasedDateTime') }}
+            as deceased_date_time_json,
 
         ---------- lineage
         {{ fhir_bronze_lineage('latest') }}
 
-    from latest
+    from checked as latest
     left join person_ids
         on latest.resource_id = person_ids.resource_id
     left join race_ethnicity
         on latest.resource_id = race_ethnicity.resource_id
+    left join sex_extensions
+        on latest.resource_id = sex_extensions.resource_id
 
 ),
 

@@ -47,6 +47,11 @@ renamed as (
         {{ fhir_datetime(json_extract_string('resource_json', '$.performedPeriod.end')) }}
             as performed_end_at,
 
+        ---------- checked elements as written (JSON text), for ops.fhir_set_aside
+        {{ json_extract_json('resource_json', '$.performedDateTime') }} as performed_date_time_json,
+        {{ json_extract_json('resource_json', '$.performedPeriod.start') }}
+            as performed_period_start_json,
+
         ---------- lineage
         {{ fhir_bronze_lineage() }}
 

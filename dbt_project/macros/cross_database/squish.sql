@@ -1,0 +1,16 @@
+{#-
+    Text with leading and trailing whitespace removed and each inner run of whitespace made one
+    space; null when nothing is left. Trino's regexp_replace replaces every match; DuckDB's
+    needs the 'g' flag.
+-#}
+{% macro squish(value) -%}
+    {{ return(adapter.dispatch('squish', 'healthlake')(value)) }}
+{%- endmacro %}
+
+{% macro default__squish(value) -%}
+    nullif(regexp_replace(trim({{ value }}), '\s+', ' ', 'g'), '')
+{%- endmacro %}
+
+{% macro athena__squish(value) -%}
+    nullif(regexp_replace(trim({{ value }}), '\s+', ' '), '')
+{%- endmacro %}

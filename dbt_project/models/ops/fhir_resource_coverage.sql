@@ -1,0 +1,67 @@
+-- What the OMOP CDM does with each FHIR resource type bronze holds: mapped (the types staging
+-- models, with how many resources reached an OMOP table and how many had a value set aside), or
+-- not modelled (kept in bronze only, still queryable there). With fhir_omop_reconciliation and
+-- fhir_set_aside, every ingested resource is mapped, set aside with a reason, or counted here.
+{%- set modelled = {
+    'Patient': 'person, observation_period, death, location',
+    'Encounter': 'visit_occurrence',
+    'Condition': 'condition_occurrence (or the table its concept domain names)',
+    'Observation': 'measurement, observation (by concept domain)',
+    'MedicationRequest': 'drug_exposure (or the table its concept domain names)',
+    'Procedure': 'procedure_occurrence (or the table its concept domain names)',
+    'Organization': 'care_site, location',
+    'Practitioner': 'provider',
+} %}
+with
+
+resource_types as (
+
+    select * from {{ ref('stg_fhir__resource_types') }}
+
+),
+
+reconciliation as (
+
+    select * from {{ ref('fhir_omop_reconciliation') }}
+
+),
+
+set_aside as (
+
+    select
+        resource_type,
+        count(distinct resource_id) as resources_with_values_set_aside
+    from {{ ref('fhir_set_aside') }}
+    group by resource_type
+
+),
+
+final as (
+
+    select
+        resource_types.resource_type,
+        resource_types.bronze_table,
+        resource_types.resources,
+        resource_types.versions,
+        case resource_types.resource_type
+            {% for resource_type, tables in modelled.items() %}
+                when '{{ resource_type }}' then '{{ tables }}'
+            {% endfor %}
+        end as omop_tables,
+        resource_types.resource_type in (
+            {% for resource_type in modelled %}
+                '{{ resource_type }}'{% if not loop.last %},{% endif %}
+            {% endfor %}
+        ) as is_modelled,
+        reconciliation.resources_in_omop,
+        coalesce(set_aside.resources_with_values_set_aside, 0) as resources_with_values_set_aside,
+        {{ lineage_columns() }}
+    from resource_types
+    left join reconciliation
+        on resource_types.resource_type = reconciliation.resource_type
+    left join set_aside
+        on resource_types.resource_type = set_aside.resource_type
+
+)
+
+select * from final
