@@ -130,8 +130,43 @@ def build_native(workdir: Path, patients: int) -> tuple[Path, dict[str, str]]:
     return warehouse / "lakehouse.duckdb", env
 
 
-def compile_athena(workdir: Path, endpoint: str) -> dict[str, Any]:
-    """`dbt compile --target athena` against the moto endpoint; returns the manifest."""
+def register_bronze_in_glue(lakehouse: Path, env: dict[str, str]) -> None:
+    """Register in moto's Glue the bronze tables the DuckDB build read, so models that list
+    bronze when they run (`stg_fhir__resource_types`) see the same tables on Athena. Only the
+    names and types matter to dbt-athena's listing; the data stays in DuckDB."""
+    import boto3
+
+    with duckdb.connect(str(lakehouse), read_only=True) as conn:
+        names = [
+            row[0]
+            for row in conn.execute(
+                "select table_name from information_schema.tables "
+                "where table_schema = 'bronze' order by 1"
+            ).fetchall()
+        ]
+    glue = boto3.client(
+        "glue",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        aws_session_token=env["AWS_SESSION_TOKEN"],
+    )
+    glue.create_database(DatabaseInput={"Name": "bronze"})
+    for name in names:
+        glue.create_table(
+            DatabaseName="bronze",
+            TableInput={
+                "Name": name,
+                "TableType": "EXTERNAL_TABLE",
+                "Parameters": {"table_type": "ICEBERG"},
+            },
+        )
+
+
+def compile_athena(workdir: Path, endpoint: str, lakehouse: Path) -> dict[str, Any]:
+    """`dbt compile --target athena` against the moto endpoint, with the DuckDB build's bronze
+    tables registered in its Glue; returns the manifest."""
     env = {
         **os.environ,
         "AWS_ENDPOINT_URL": endpoint,
@@ -147,6 +182,7 @@ def compile_athena(workdir: Path, endpoint: str) -> dict[str, Any]:
         "PIPELINE_RUN_ID": "parity",
         "DBT_PROFILES_DIR": str(REPO_ROOT / "profiles"),
     }
+    register_bronze_in_glue(lakehouse, env)
     _run(["dbt", "compile", "--target", "athena", "--quiet"], env, cwd=DBT_PROJECT)
     manifest: dict[str, Any] = json.loads(
         (workdir / "athena_target" / "manifest.json").read_text(encoding="utf-8")
@@ -299,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
         lakehouse, _ = build_native(workdir, args.patients)
         print("parity: compiling for athena against moto ...", file=sys.stderr)
         with moto_server() as endpoint:
-            manifest = compile_athena(workdir, endpoint)
+            manifest = compile_athena(workdir, endpoint, lakehouse)
         verdicts, unparsed_tests = check(lakehouse, manifest)
     tests_parsed = sum(
         1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -75,7 +77,8 @@ def query_lakehouse(database: Path, sql: str) -> list[list[str]]:
         text=True,
         check=True,
     )
-    return [line.split(",") for line in result.stdout.strip().splitlines()]
+    # The CLI quotes a value holding a comma or a quote (JSON text): read it as CSV.
+    return [row for row in csv.reader(io.StringIO(result.stdout.strip())) if row]
 
 
 @pytest.fixture

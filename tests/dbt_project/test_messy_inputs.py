@@ -48,6 +48,7 @@ def test_what_was_set_aside_is_listed_exactly(built: Path) -> None:
     assert [tuple(row) for row in rows] == [
         ("m-c1", "Condition.onsetDateTime", '["2020-01-01"]'),
         ("m-e2", "Encounter.period.start", '"2024-13-01"'),
+        ("m-o2", "Observation.date", "NULL"),  # no date of its own, its visit's or lastUpdated
         ("m-o2", "Observation.effectiveDateTime", "20240105"),
         ("m-o2", "Observation.valueQuantity.value", '"<5"'),
         ("m-p2", "Patient.gender", '["male"]'),
@@ -128,8 +129,8 @@ def test_references_of_every_form_are_resolved(built: Path) -> None:
     visits = _query(
         built,
         "select p.person_source_value, c.care_site_source_value from omop.visit_occurrence v "
-        "join omop.person p using (person_id) "
-        "left join omop.care_site c using (care_site_id) order by 1",
+        "join omop.person p on v.person_id = p.person_id "
+        "left join omop.care_site c on v.care_site_id = c.care_site_id order by 1",
     )
     assert visits == [["m-p1", "NULL"], ["m-p2", "m-org1"], ["m-p3", "m-org2"]]
 

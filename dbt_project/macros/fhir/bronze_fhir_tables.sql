@@ -1,22 +1,31 @@
 {#-
     The `fhir_<type>` tables of the schema `relation` is in, as relations, in name order: every
-    resource type ingest kept, modelled or not. Read from information_schema when the node runs,
-    the same query on both engines; an empty list while dbt only parses, or when the query gives
-    no result set (moto's Athena in `just parity` runs no queries).
+    resource type ingest kept, modelled or not. Listed when the node runs (an empty list while
+    dbt only parses). dbt's list_relations_without_caching gives a result table on DuckDB (a
+    query of its catalog) and a list of relations on Athena (read from Glue), so each engine
+    reads its own form.
 -#}
 {% macro bronze_fhir_tables(relation) -%}
     {%- set tables = [] -%}
     {%- if execute -%}
-        {%- set found = run_query(
-            "select table_name from information_schema.tables where table_schema = '"
-            ~ relation.schema ~ "' order by table_name"
+        {%- set schema_relation = api.Relation.create(
+            database=relation.database, schema=relation.schema
         ) -%}
-        {%- set names = found.columns[0].values() if found.columns | length > 0 else [] -%}
-        {%- for name in names if name.startswith('fhir_') -%}
+        {%- set names = adapter.dispatch('bronze_table_names', 'healthlake')(schema_relation) -%}
+        {%- for name in names | sort if name.startswith('fhir_') -%}
             {%- do tables.append(api.Relation.create(
                 database=relation.database, schema=relation.schema, identifier=name
             )) -%}
         {%- endfor -%}
     {%- endif -%}
     {{ return(tables) }}
+{%- endmacro %}
+
+{% macro default__bronze_table_names(schema_relation) -%}
+    {%- set found = list_relations_without_caching(schema_relation) -%}
+    {{ return(found.columns['name'].values() | list) }}
+{%- endmacro %}
+
+{% macro athena__bronze_table_names(schema_relation) -%}
+    {{ return(list_relations_without_caching(schema_relation) | map(attribute='identifier') | list) }}
 {%- endmacro %}

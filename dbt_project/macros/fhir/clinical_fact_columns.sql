@@ -32,6 +32,8 @@
         ('status_source_value', none),
         ('last_updated_date', none),
         ('bronze_loaded_at', none),
+        ('source_file', none),
+        ('bronze_pipeline_run_id', none),
     ] -%}
     {%- set known = columns | map(attribute=0) | list -%}
     {%- for name in values if name not in known -%}

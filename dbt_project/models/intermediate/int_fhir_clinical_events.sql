@@ -67,6 +67,8 @@ condition_facts as (
             'status_source_value': 'clinical_status',
             'last_updated_date': 'last_updated_date',
             'bronze_loaded_at': 'bronze_loaded_at',
+            'source_file': 'source_file',
+            'bronze_pipeline_run_id': 'bronze_pipeline_run_id',
         }) }}
     from conditions
 
@@ -104,6 +106,8 @@ observation_facts as (
             'status_source_value': 'status',
             'last_updated_date': 'last_updated_date',
             'bronze_loaded_at': 'bronze_loaded_at',
+            'source_file': 'source_file',
+            'bronze_pipeline_run_id': 'bronze_pipeline_run_id',
         }) }}
     from observation_values
     -- A panel whose components carry the values (blood pressure) is represented by them.
@@ -134,6 +138,8 @@ medication_facts as (
             'status_source_value': 'status',
             'last_updated_date': 'last_updated_date',
             'bronze_loaded_at': 'bronze_loaded_at',
+            'source_file': 'source_file',
+            'bronze_pipeline_run_id': 'bronze_pipeline_run_id',
         }) }}
     from medication_requests
 
@@ -160,6 +166,8 @@ procedure_facts as (
             'status_source_value': 'status',
             'last_updated_date': 'last_updated_date',
             'bronze_loaded_at': 'bronze_loaded_at',
+            'source_file': 'source_file',
+            'bronze_pipeline_run_id': 'bronze_pipeline_run_id',
         }) }}
     from procedures
 
@@ -227,6 +235,13 @@ final as (
             )
         ) as start_at,
         facts.own_start_date is null as is_start_date_imputed,
+        case
+            when facts.own_start_date is not null then 'own'
+            when encounters.period_start_date is not null then 'encounter'
+            when facts.partial_start_date is not null then 'partial date'
+            when facts.last_updated_date is not null then 'meta.lastUpdated'
+            else 'load'
+        end as start_date_source,
         facts.end_date,
         facts.end_at,
         facts.value_as_number,
@@ -244,7 +259,9 @@ final as (
         facts.sig,
         facts.route_source_value,
         facts.status_source_value,
-        facts.bronze_loaded_at
+        facts.bronze_loaded_at,
+        facts.source_file,
+        facts.bronze_pipeline_run_id
     from facts
     left join mapped as code
         on

@@ -126,6 +126,8 @@ final as (
         observations.effective_date_time_json,
         observations.last_updated_date,
         observations.bronze_loaded_at,
+        observations.source_file,
+        observations.bronze_pipeline_run_id,
         coalesce(component_counts.component_count, 0) > 0 as has_components,
         (
             all_values.value_number is not null

@@ -26,6 +26,33 @@ reconciliation as (
 
 ),
 
+id_map as (
+
+    select * from {{ ref('int_omop_id_map') }}
+
+),
+
+-- Organizations and Practitioners become care sites and providers, which the reconciliation of
+-- clinical resources does not trace: count them through the id map.
+directory_in_omop as (
+
+    {% for resource_type, model, id_column, omop_table in [
+        ('Organization', 'stg_fhir__organizations', 'organization_id', 'care_site'),
+        ('Practitioner', 'stg_fhir__practitioners', 'practitioner_id', 'provider'),
+    ] %}
+        select
+            '{{ resource_type }}' as resource_type,
+            count(*) as resources_in_omop
+        from {{ ref(model) }} as staged
+        inner join id_map
+            on
+                id_map.omop_table = '{{ omop_table }}'
+                and id_map.source_key = '{{ resource_type }}/' || staged.{{ id_column }}
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
 set_aside as (
 
     select
@@ -53,12 +80,15 @@ final as (
                 '{{ resource_type }}'{% if not loop.last %},{% endif %}
             {% endfor %}
         ) as is_modelled,
-        reconciliation.resources_in_omop,
+        coalesce(reconciliation.resources_in_omop, directory_in_omop.resources_in_omop)
+            as resources_in_omop,
         coalesce(set_aside.resources_with_values_set_aside, 0) as resources_with_values_set_aside,
         {{ lineage_columns() }}
     from resource_types
     left join reconciliation
         on resource_types.resource_type = reconciliation.resource_type
+    left join directory_in_omop
+        on resource_types.resource_type = directory_in_omop.resource_type
     left join set_aside
         on resource_types.resource_type = set_aside.resource_type
 

@@ -135,6 +135,25 @@ impossible_values as (
 
 ),
 
+-- Events with no date at all (none of their own, no encounter's, no meta.lastUpdated): OMOP
+-- requires one, so they are dated on their load day; listed so nobody takes it for a clinical
+-- date.
+undated_events as (
+
+    select distinct
+        resource_type,
+        resource_id,
+        resource_type || '.date' as element,
+        cast(null as varchar) as value_json,
+        'no date: none of its own, no encounter''s, no meta.lastUpdated' as reason,
+        'dated on the day it was loaded (imputed)' as consequence,
+        source_file,
+        bronze_pipeline_run_id
+    from {{ ref('int_fhir_clinical_events') }}
+    where start_date_source = 'load'
+
+),
+
 conflicting_versions as (
 
     {% for resource_type, model, id_column in staged %}
@@ -163,6 +182,8 @@ final as (
         select * from invalid_values
         union all
         select * from impossible_values
+        union all
+        select * from undated_events
         union all
         select * from conflicting_versions
     ) as set_aside
