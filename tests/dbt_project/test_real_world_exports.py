@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
-from pathlib import Path
 
 import pytest
 
@@ -102,9 +101,7 @@ class BuiltExport(NamedTuple):
 
 
 @pytest.fixture(scope="module", params=sorted(EXPORTS))
-def export(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> BuiltExport:
+def export(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> BuiltExport:
     name = str(request.param)
     root = tmp_path_factory.mktemp(name)
     database, _, _ = ingest_and_build(root, f"real-world-{name}", [[REAL_WORLD / name]])
