@@ -65,7 +65,8 @@ EXPORTS = {
         set_aside={"Patient.deceasedDateTime": 1, "Patient.meta.lastUpdated": 1},
         not_modelled={"Coverage": 4, "ExplanationOfBenefit": 13},
     ),
-    # A converter (C-CDA and HL7 v2 to FHIR): Encounters without a subject, undated events.
+    # A converter (C-CDA and HL7 v2 to FHIR): Encounters without a subject, undated events,
+    # drugs named by a medicationReference to a Medication beside the request.
     "fhir_converter": Expected(
         persons=10, visits=3, locations=9, care_sites=30, providers=22,
         set_aside={"MedicationRequest.date": 2, "Observation.date": 5},
@@ -74,7 +75,7 @@ EXPORTS = {
             "Account": 4, "AllergyIntolerance": 8, "Composition": 5, "Consent": 1,
             "Coverage": 1, "Device": 8, "DiagnosticReport": 7, "DocumentReference": 6,
             "EpisodeOfCare": 1, "FamilyMemberHistory": 2, "Immunization": 11, "Location": 20,
-            "Medication": 4, "MedicationAdministration": 1, "MedicationStatement": 3,
+            "MedicationAdministration": 1, "MedicationStatement": 3,
             "MessageHeader": 5, "PractitionerRole": 4, "Provenance": 6, "RelatedPerson": 6,
             "ServiceRequest": 6, "Specimen": 4,
         },
@@ -87,7 +88,7 @@ EXPORTS = {
             "AllergyIntolerance": 3, "CarePlan": 2, "CareTeam": 2, "Coverage": 1, "Device": 4,
             "DiagnosticReport": 5, "DocumentReference": 5, "Endpoint": 1,
             "FamilyMemberHistory": 1, "Goal": 2, "Immunization": 1, "Location": 2, "Media": 1,
-            "Medication": 2, "MedicationDispense": 1, "PractitionerRole": 1, "Provenance": 1,
+            "MedicationDispense": 1, "PractitionerRole": 1, "Provenance": 1,
             "RelatedPerson": 1, "ServiceRequest": 7, "Specimen": 4,
         },
     ),

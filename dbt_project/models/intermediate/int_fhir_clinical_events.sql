@@ -20,7 +20,7 @@ observation_values as (
 
 medication_requests as (
 
-    select * from {{ ref('stg_fhir__medication_requests') }}
+    select * from {{ ref('int_fhir_medication_requests_resolved') }}
 
 ),
 

@@ -11,6 +11,7 @@
     'Procedure': 'procedure_occurrence (or the table its concept domain names)',
     'Organization': 'care_site, location',
     'Practitioner': 'provider',
+    'Medication': 'drug_exposure (the drug of the MedicationRequest naming it)',
 } %}
 with
 
@@ -33,7 +34,8 @@ id_map as (
 ),
 
 -- Organizations and Practitioners become care sites and providers, which the reconciliation of
--- clinical resources does not trace: count them through the id map.
+-- clinical resources does not trace: count them through the id map; a Medication reaches OMOP
+-- as the drug of a request that names it.
 directory_in_omop as (
 
     {% for resource_type, model, id_column, omop_table in [
@@ -48,8 +50,12 @@ directory_in_omop as (
             on
                 id_map.omop_table = '{{ omop_table }}'
                 and id_map.source_key = '{{ resource_type }}/' || staged.{{ id_column }}
-        {% if not loop.last %}union all{% endif %}
+        union all
     {% endfor %}
+    select
+        'Medication' as resource_type,
+        count(distinct resolved_medication_id) as resources_in_omop
+    from {{ ref('int_fhir_medication_requests_resolved') }}
 
 ),
 

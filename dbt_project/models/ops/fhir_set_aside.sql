@@ -48,6 +48,7 @@
     ('Procedure', 'stg_fhir__procedures', 'procedure_id'),
     ('Organization', 'stg_fhir__organizations', 'organization_id'),
     ('Practitioner', 'stg_fhir__practitioners', 'practitioner_id'),
+    ('Medication', 'stg_fhir__medications', 'medication_id'),
 ] -%}
 {%- set reasons = {
     'date': "not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD, with a time or not), or no such day",
