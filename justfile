@@ -140,10 +140,22 @@ parity *args="":
     python scripts/parity.py "$@"
 
 # Run the full test suite (lint, then pytest)
+[no-exit-message]
 test *args="":
     #!/usr/bin/env bash
     set -euo pipefail
     if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
+    # Check the arguments before the minute of lint. Under xdist (-n 2 in pyproject.toml) a test
+    # path that does not exist is no error, only "no tests ran" once every worker has started.
+    if [ $# -gt 0 ]; then
+        status=0
+        pytest --collect-only -q "$@" -n 0 >/dev/null || status=$?
+        case "$status" in
+            0) ;;
+            5) echo "error: 'just test $*' selects no tests; check the test paths and the -k / -m expressions" >&2; exit 2 ;;
+            *) exit "$status" ;;  # pytest has said what is wrong (a path not found, an unknown option)
+        esac
+    fi
     just lint
     pytest "$@"
 
