@@ -11,6 +11,8 @@ a flag that does not exist), so no recipe does slow work, before or after the ch
 from __future__ import annotations
 
 import json
+import os
+import shlex
 from pathlib import Path
 
 import pytest
@@ -129,3 +131,45 @@ def test_build_refuses_an_unknown_target() -> None:
     result = run([*JUST, "build", "duckdb; true"])
     assert result.returncode == 2
     assert result.stderr == "error: unknown target 'duckdb; true'; use duckdb or athena\n"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "argv"),
+    [
+        (["generate"], "-m generators generate 10000 42 --out {w}/generated"),
+        (
+            ["generate", "5", "1", "--only", "a b"],
+            "-m generators generate 5 1 --out {w}/generated --only 'a b'",
+        ),
+        (["bench"], "-m generators bench 10000 100000 1000000 --work-dir {w}/bench"),
+        (["bench", "7"], "-m generators bench 7 --work-dir {w}/bench"),
+        (["bench-bronze"], "-m iceberg.bench 10000 1000000"),
+        (["load"], "-m iceberg load --from {w}/generated"),
+        (
+            ["load", "glue", "--force"],
+            "-m iceberg load --from {w}/generated --catalog glue --force",
+        ),
+        (["maintain"], "-m iceberg maintain --keep 10"),
+        (
+            ["maintain", "3", "--orphan-age-minutes", "0"],
+            "-m iceberg maintain --keep 3 --orphan-age-minutes 0",
+        ),
+        (["snapshots", "fhir_patient"], "-m iceberg snapshots fhir_patient"),
+        (["read-bronze", "t", "--run", "r"], "-m iceberg read t --run r"),
+        (["ingest-fhir", "a b"], "-m iceberg ingest-fhir 'a b'"),
+        (["parity"], "scripts/parity.py"),
+    ],
+)
+def test_defaults_and_arguments_reach_the_program_as_they_are(
+    arguments: list[str], argv: str, tmp_path: Path
+) -> None:
+    # A stand-in `python` prints the argv it was given, one entry per line.
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "python").write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    (stub / "python").chmod(0o755)
+    warehouse = tmp_path / "warehouse"
+    env = {"PATH": f"{stub}:{os.environ['PATH']}", "HEALTHLAKE_WAREHOUSE": str(warehouse)}
+    result = run([*JUST, *arguments], env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == shlex.split(argv.format(w=warehouse))
