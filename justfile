@@ -3,6 +3,11 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 set export := true
+# Arguments reach programs as separate argv entries ("$1", "$@"), never pasted into shell text:
+# a path with `$`, spaces, quotes or `;` stays literal. No recipe interpolates a
+# parameter into its text.
+# (`set export` also puts each parameter in the environment under its name, as it is.)
+set positional-arguments := true
 # Recipes print their own progress; echoing every command line would bury one-line errors.
 set quiet := true
 
@@ -22,7 +27,7 @@ run-local patients="10000" seed="42":
     set -euo pipefail
     export PIPELINE_RUN_ID="${PIPELINE_RUN_ID:-$(python -m iceberg new-run-id)}"
     echo "run $PIPELINE_RUN_ID"
-    just generate {{ patients }} {{ seed }}
+    just generate "$1" "$2"
     just load
     just build duckdb
     python -m iceberg summary --elapsed "$SECONDS"
@@ -30,59 +35,84 @@ run-local patients="10000" seed="42":
 # Generate a seeded synthetic population as FHIR NDJSON + OMOP Parquet in warehouse/generated
 [no-exit-message]
 generate patients="10000" seed="42" *flags="":
-    python -m generators generate {{ patients }} {{ seed }} --out "{{ generated }}" {{ flags }}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # With no flags given, just passes the empty default as one argument: drop it.
+    if [ $# -eq 3 ] && [ -z "$3" ]; then set -- "$1" "$2"; fi
+    python -m generators generate "$1" "$2" --out "$generated" "${@:3}"
 
 # Check that the FHIR and OMOP renderings in warehouse/generated agree (non-zero exit on any mismatch)
 [no-exit-message]
 validate:
-    python -m generators validate "{{ generated }}"
+    python -m generators validate "$generated"
 
 # Time OMOP and FHIR rendering at 10k, 100k and 1M patients beside a per-row Faker baseline
 [no-exit-message]
 bench *sizes="10000 100000 1000000":
-    python -m generators bench {{ sizes }} --work-dir "{{ HEALTHLAKE_WAREHOUSE }}/bench"
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # The default arrives as one argument "10000 100000 1000000": split a lone list of counts
+    # into words (read -a splits, it does not evaluate anything).
+    if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
+    python -m generators bench "$@" --work-dir "$HEALTHLAKE_WAREHOUSE/bench"
 
 # Load the generated dataset into the Iceberg bronze namespace: `just load`, `just load glue`, `just load --catalog glue --force`
 [no-exit-message]
 load *args="":
     #!/usr/bin/env bash
     set -euo pipefail
-    set -- {{ args }}
+    if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
     # A bare first word is the catalog name (`just load glue`); flags pass through as they are.
     if [ $# -gt 0 ] && [[ "$1" != -* ]]; then set -- --catalog "$@"; fi
-    python -m iceberg load --from "{{ generated }}" "$@"
+    python -m iceberg load --from "$generated" "$@"
 
 # Ingest real FHIR R4 input (NDJSON and/or JSON Bundles, a file or a folder) into bronze; bad records go to bronze.quarantine
 [no-exit-message]
 ingest-fhir path *flags="":
-    python -m iceberg ingest-fhir "{{ path }}" {{ flags }}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
+    python -m iceberg ingest-fhir "$@"
 
 # List a bronze table's snapshots with their run ids (e.g. `just snapshots fhir_patient`)
 [no-exit-message]
 snapshots table *flags="":
-    python -m iceberg snapshots "{{ table }}" {{ flags }}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
+    python -m iceberg snapshots "$@"
 
 # Read a bronze table as of a snapshot or run: `just read-bronze fhir_patient --run RUN_ID` (or --snapshot ID, --out f.parquet)
 [no-exit-message]
 read-bronze table *flags="":
-    python -m iceberg read "{{ table }}" {{ flags }}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
+    python -m iceberg read "$@"
 
 # Compact small files, expire old snapshots (keeping the last N) and delete orphan files of every bronze table (`just maintain 10 --orphan-age-minutes 0`)
 [no-exit-message]
 maintain keep="10" *flags="":
-    python -m iceberg maintain --keep {{ keep }} {{ flags }}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
+    python -m iceberg maintain --keep "$1" "${@:2}"
 
 # Benchmark bronze load and DuckDB mirror at 10k and 1M patients, then 10k one-patient Bundle files (--bundle-files N; 0 skips)
 [no-exit-message]
 bench-bronze *sizes="10000 1000000":
-    python -m iceberg.bench {{ sizes }}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
+    python -m iceberg.bench "$@"
 
 # Build every dbt model, seed and test on a target (duckdb or athena)
 [no-exit-message]
 build target="duckdb":
     #!/usr/bin/env bash
     set -euo pipefail
-    case "{{ target }}" in
+    target="$1"
+    case "$target" in
         duckdb) python -m iceberg check-lakehouse --catalog "${HEALTHLAKE_CATALOG:-local}" ;;
         athena)
             # The athena profile reads these; say which one is missing before dbt does.
@@ -92,24 +122,42 @@ build target="duckdb":
                     exit 2
                 fi
             done ;;
-        *) echo "error: unknown target '{{ target }}'; use duckdb or athena" >&2; exit 2 ;;
+        *) echo "error: unknown target '$target'; use duckdb or athena" >&2; exit 2 ;;
     esac
     cd "$DBT_PROJECT_DIR"
-    if ! dbt build --target {{ target }} --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'; then
-        echo "error: dbt build --target {{ target }} failed: the failing models and tests are listed above (full log: dbt_project/logs/dbt.log); fix them and run 'just build {{ target }}' again" >&2
+    if ! dbt build --target "$target" --quiet --warn-error-options '{"error": ["NoNodesForSelectionCriteria"]}'; then
+        echo "error: dbt build --target "$target" failed: the failing models and tests are listed above (full log: dbt_project/logs/dbt.log); fix them and run 'just build "$target"' again" >&2
         exit 1
     fi
-    echo "dbt build --target {{ target }}: all models built and all tests passed"
+    echo "dbt build --target "$target": all models built and all tests passed"
 
 # Prove Athena parity offline: every model compiles and parses for Athena and returns DuckDB's rows
 [no-exit-message]
 parity *args="":
-    python scripts/parity.py {{ args }}
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
+    python scripts/parity.py "$@"
 
 # Run the full test suite (lint, then pytest)
+[no-exit-message]
 test *args="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
+    # Check the arguments before the minute of lint. Under xdist (-n 2 in pyproject.toml) a test
+    # path that does not exist is no error, only "no tests ran" once every worker has started.
+    if [ $# -gt 0 ]; then
+        status=0
+        pytest --collect-only -q "$@" -n 0 >/dev/null || status=$?
+        case "$status" in
+            0) ;;
+            5) echo "error: 'just test $*' selects no tests; check the test paths and the -k / -m expressions" >&2; exit 2 ;;
+            *) exit "$status" ;;  # pytest has said what is wrong (a path not found, an unknown option)
+        esac
+    fi
     just lint
-    pytest {{ args }}
+    pytest "$@"
 
 # Lint Python (ruff, ruff format, mypy) and SQL (sqlfluff)
 lint:
@@ -119,7 +167,7 @@ lint:
     mypy scripts/parity.py
     cd "$DBT_PROJECT_DIR" && sqlfluff lint models macros --disable-progress-bar
 
-# Remove everything the pipeline wrote under warehouse/ and dbt's build output
+# Remove everything the pipeline wrote under warehouse/ (staging folders of killed generates included) and dbt's build output
 clean:
     find "$HEALTHLAKE_WAREHOUSE" -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitignore -exec rm -rf {} +
     rm -rf "$DBT_PROJECT_DIR/target" "$DBT_PROJECT_DIR/logs" "$DBT_PROJECT_DIR/dbt_packages"
@@ -129,29 +177,41 @@ clean:
 synth stage="dev":
     #!/usr/bin/env bash
     set -euo pipefail
+    stage="$1"
+    # A stage is a name in stack, bucket and file names: check it before any slow work.
+    if ! [[ "$stage" =~ ^[a-z][a-z0-9-]{0,30}$ ]]; then
+        echo "error: stage '$stage' is not a stage name: use 1-31 lowercase letters, digits or '-', starting with a letter (e.g. dev, prod)" >&2
+        exit 2
+    fi
     export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
     export CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=true
-    cd "{{ justfile_directory() }}/infra"
+    cd infra
     if [ ! -x node_modules/.bin/cdk ]; then npm ci --no-audit --no-fund --loglevel=error; fi
-    if ! npx --no-install cdk synth --context stage={{ stage }} --quiet --no-notices >/dev/null; then
-        echo "error: cdk synth failed for stage {{ stage }}: the findings are listed above (cdk-nag's HIPAA pack or CDK's own validation); fix them in infra/healthlake_infra/" >&2
+    if ! npx --no-install cdk synth --context stage="$stage" --quiet --no-notices >/dev/null; then
+        echo "error: cdk synth failed for stage $stage: the findings are listed above (cdk-nag's HIPAA pack or CDK's own validation); fix them in infra/healthlake_infra/" >&2
         exit 1
     fi
-    echo "template: infra/cdk.out/healthlake-{{ stage }}.template.json (cdk-nag HIPAA Security: no unacknowledged finding)"
+    echo "template: infra/cdk.out/healthlake-$stage.template.json (cdk-nag HIPAA Security: no unacknowledged finding)"
 
 # Deploy the stack of a stage to the AWS account and region of your credentials (AWS_REGION)
 [no-exit-message]
 deploy stage="dev":
     #!/usr/bin/env bash
     set -euo pipefail
+    stage="$1"
+    # A stage is a name in stack, bucket and file names: check it before any slow work.
+    if ! [[ "$stage" =~ ^[a-z][a-z0-9-]{0,30}$ ]]; then
+        echo "error: stage '$stage' is not a stage name: use 1-31 lowercase letters, digits or '-', starting with a letter (e.g. dev, prod)" >&2
+        exit 2
+    fi
     export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
     export CDK_DISABLE_CLI_TELEMETRY=true
-    cd "{{ justfile_directory() }}/infra"
+    cd infra
     prefix_list="$(PYTHONPATH=. python -m healthlake_infra.preflight)"
     image_tag="$(git rev-parse --short=12 HEAD)"
     if [ ! -x node_modules/.bin/cdk ]; then npm ci --no-audit --no-fund --loglevel=error; fi
     # Once per account and region; quick and unchanged when it was done before.
-    npx --no-install cdk bootstrap --no-notices --context stage={{ stage }}
-    npx --no-install cdk deploy --no-notices --context stage={{ stage }} --context imageTag="$image_tag" \
-        --parameters S3PrefixListId="$prefix_list" --outputs-file "cdk.out/outputs-{{ stage }}.json"
-    echo "deployed healthlake-{{ stage }}; outputs: infra/cdk.out/outputs-{{ stage }}.json; pipeline image tag: $image_tag (see docs/deploy-aws.md to push it)"
+    npx --no-install cdk bootstrap --no-notices --context stage="$stage"
+    npx --no-install cdk deploy --no-notices --context stage="$stage" --context imageTag="$image_tag" \
+        --parameters S3PrefixListId="$prefix_list" --outputs-file "cdk.out/outputs-$stage.json"
+    echo "deployed healthlake-$stage; outputs: infra/cdk.out/outputs-$stage.json; pipeline image tag: $image_tag (see docs/deploy-aws.md to push it)"

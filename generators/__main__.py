@@ -13,15 +13,16 @@ import time
 from datetime import date
 from pathlib import Path
 
-from generators.config import load_config, parse_count
+from generators.cli import OneLineParser, path_argument
+from generators.config import load_config, parse_count, parse_patients
 from generators.exceptions import GeneratorError
-from generators.output import RENDERINGS, generate
+from generators.output import RENDERINGS, generate, remove_stale_staging
 
 DEFAULT_OUT = Path("warehouse/generated")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m generators",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -32,8 +33,8 @@ def _parser() -> argparse.ArgumentParser:
         "patients", nargs="?", default=None, help="how many people (default: config, 10000)"
     )
     gen.add_argument("seed", nargs="?", default=None, help="random seed (default: config, 42)")
-    gen.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    gen.add_argument("--config", type=Path, default=None, help="a YAML file of settings")
+    gen.add_argument("--out", type=path_argument, default=DEFAULT_OUT)
+    gen.add_argument("--config", type=path_argument, default=None, help="a YAML file of settings")
     gen.add_argument(
         "--reference-date",
         default=None,
@@ -49,12 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "validate", help="report every FHIR <-> OMOP mismatch of a generated dataset"
     )
-    check.add_argument("folder", nargs="?", type=Path, default=DEFAULT_OUT)
+    check.add_argument("folder", nargs="?", type=path_argument, default=DEFAULT_OUT)
     bench = commands.add_parser("bench", help="time the renderings against a Faker baseline")
     bench.add_argument(
         "sizes", nargs="*", default=["10000", "100000", "1000000"], help="patient counts"
     )
-    bench.add_argument("--work-dir", type=Path, default=Path("warehouse/bench"))
+    bench.add_argument("--work-dir", type=path_argument, default=Path("warehouse/bench"))
     return parser
 
 
@@ -72,10 +73,13 @@ def _reference_date(text: str | None) -> date | None:
 def _generate(args: argparse.Namespace) -> int:
     config = load_config(
         args.config,
-        patients=None if args.patients is None else parse_count("patient count", args.patients),
+        patients=None if args.patients is None else parse_patients(args.patients),
         seed=None if args.seed is None else parse_count("seed", args.seed, minimum=0),
         reference_date=_reference_date(args.reference_date),
     )
+    stale = remove_stale_staging(args.out)
+    if stale.folders:
+        print(stale.describe(args.out.resolve().parent))
     started = time.perf_counter()
     streams = RENDERINGS if args.only is None else [n.strip() for n in args.only.split(",")]
     manifest = generate(config, args.out, streams)
@@ -112,7 +116,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from generators.bench import run_bench
 
-    sizes = [parse_count("patient count", size) for size in args.sizes]
+    sizes = [parse_patients(size) for size in args.sizes]
     return run_bench(sizes, args.work_dir)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -220,7 +221,7 @@ def generate(
     out_dir = out_dir.resolve()
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        staging = Path(tempfile.mkdtemp(prefix=_staging_prefix(out_dir), dir=out_dir.parent))
     except OSError as error:
         raise OutputError(
             f"cannot write the dataset under {out_dir.parent}: {error.strerror}; "
@@ -234,6 +235,84 @@ def generate(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+def _staging_prefix(out_dir: Path) -> str:
+    """`.generated.staging-PID-`: the owner's PID tells a later run whether the folder is stale."""
+    return f".{out_dir.name}.staging-{os.getpid()}-"
+
+
+@dataclass(frozen=True)
+class StaleStaging:
+    """What `remove_stale_staging` removed: staging and retired folders of killed runs."""
+
+    folders: int
+    bytes: int
+
+    def describe(self, where: Path) -> str:
+        """One line for the command line."""
+        return (
+            f"removed {self.folders} stale staging folder(s) ({self.bytes:,} bytes) "
+            f"of killed generate runs beside {where}"
+        )
+
+
+def remove_stale_staging(out_dir: Path) -> StaleStaging:
+    """Remove the staging (`.NAME.staging-PID-*`) and retired (`.NAME.retired-PID`) folders
+    beside `out_dir` whose owner process is gone.
+
+    A killed `generate` cannot clean up after itself: without this its half-written staging
+    folder (up to the size of a dataset) would stay beside the output forever. A folder whose
+    PID is a running process is kept: it may belong to a generate running now (or to an
+    unrelated process that reuses the PID: kept too, the safe mistake). Older staging folders
+    without a PID in their name are left for `just clean`.
+    """
+    out_dir = out_dir.resolve()
+    owned = re.compile(rf"^\.{re.escape(out_dir.name)}\.(?:staging-(\d+)-.+|retired-(\d+))$")
+    folders = 0
+    size = 0
+    try:
+        entries = list(out_dir.parent.iterdir())
+    except OSError:
+        return StaleStaging(0, 0)  # no parent folder yet: nothing was ever staged there
+    for entry in entries:
+        match = owned.match(entry.name)
+        if match is None or not entry.is_dir() or entry.is_symlink():
+            continue
+        if _process_alive(int(match.group(1) or match.group(2))):
+            continue
+        found = _tree_bytes(entry)
+        shutil.rmtree(entry, ignore_errors=True)
+        if not entry.exists():
+            folders += 1
+            size += found
+    return StaleStaging(folders, size)
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this PID exists (signal 0 checks without signalling)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, owned by another user
+    except OverflowError:
+        return False  # not a PID this system can have
+    return True
+
+
+def _tree_bytes(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+        except OSError:
+            continue
+    return total
 
 
 def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) -> dict[str, Any]:
@@ -366,6 +445,8 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
     retired = None
     if out_dir.exists():
         retired = out_dir.with_name(f".{out_dir.name}.retired-{os.getpid()}")
+        if retired.exists():  # left by a killed run whose PID this process now has
+            shutil.rmtree(retired)
         out_dir.rename(retired)
     staging.rename(out_dir)
     if retired is not None:

@@ -13,6 +13,7 @@ python -m iceberg summary [--elapsed SECONDS]
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import uuid
@@ -24,13 +25,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pyiceberg.exceptions import CommitFailedException
 
+from generators.cli import OneLineParser, path_argument
 from generators.exceptions import GeneratorError
 from iceberg.catalog import load_catalog
 from iceberg.exceptions import IcebergLayerError
 from iceberg.lakehouse import check_unlocked, lakehouse_path, summary
 from iceberg.loaders import LoadReport, load_fhir, load_generated
 from iceberg.maintenance import DEFAULT_KEEP_SNAPSHOTS, DEFAULT_ORPHAN_AGE, maintain_namespace
-from iceberg.time_travel import open_table, read_as_of, snapshots
+from iceberg.time_travel import open_table, read_as_of, snapshots, table_identifier
 
 
 def new_run_id() -> str:
@@ -39,14 +41,16 @@ def new_run_id() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m iceberg",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="load a generated dataset into bronze")
-    load.add_argument("--from", dest="source", type=Path, default=Path("warehouse/generated"))
+    load.add_argument(
+        "--from", dest="source", type=path_argument, default=Path("warehouse/generated")
+    )
     load.add_argument("--catalog", default="local", help="catalog name in profiles/catalogs.yml")
     load.add_argument(
         "--run-id",
@@ -55,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     load.add_argument("--force", action="store_true", help="reload files already loaded")
     ingest = commands.add_parser("ingest-fhir", help="load real FHIR R4 NDJSON and Bundles")
-    ingest.add_argument("paths", nargs="+", type=Path, help="files or folders")
+    ingest.add_argument("paths", nargs="+", type=path_argument, help="files or folders")
     for option in (ingest,):
         option.add_argument("--catalog", default="local", help="catalog in profiles/catalogs.yml")
         option.add_argument("--run-id", default=None, help="default: $PIPELINE_RUN_ID, or new")
@@ -69,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     pin.add_argument("--snapshot", type=int, default=None, help="snapshot id")
     pin.add_argument("--run", default=None, help="pipeline run id")
     read.add_argument("--limit", type=int, default=10, help="rows to print (default 10)")
-    read.add_argument("--out", type=Path, default=None, help="write all rows to this Parquet file")
+    read.add_argument(
+        "--out", type=path_argument, default=None, help="write all rows to this Parquet file"
+    )
     read.add_argument("--catalog", default="local")
     maintain = commands.add_parser(
         "maintain", help="compact small files, expire old snapshots, delete orphan files"
@@ -99,14 +105,50 @@ def _print_report(what: str, report: LoadReport) -> None:
         print(f"  {line}")
 
 
+def _check_read_arguments(args: argparse.Namespace) -> None:
+    """Refuse what `read` cannot do before the table is scanned (a scan can take minutes)."""
+    table_identifier(args.table)
+    if args.limit < 0:
+        raise IcebergLayerError(f"--limit must be 0 or more rows, not {args.limit}")
+    if args.out is not None:
+        folder = args.out.resolve().parent
+        if not folder.is_dir():
+            raise IcebergLayerError(
+                f"cannot write {args.out}: no folder {folder}; create it or choose another --out"
+            )
+        if args.out.is_dir():
+            raise IcebergLayerError(
+                f"cannot write {args.out}: it is a folder; name a file such as "
+                f"{args.out / 'rows.parquet'}"
+            )
+
+
+def _check_maintain_arguments(args: argparse.Namespace) -> None:
+    """Refuse impossible settings before any table is touched (compaction comes first)."""
+    if args.keep < 1:
+        raise IcebergLayerError(
+            f"--keep must be at least 1 (the current snapshot), not {args.keep}"
+        )
+    if not math.isfinite(args.orphan_age_minutes) or args.orphan_age_minutes < 0:
+        raise IcebergLayerError(
+            f"--orphan-age-minutes must be 0 or more (a number of minutes), not "
+            f"{args.orphan_age_minutes:g}"
+        )
+
+
 def _print_rows(reader: pa.RecordBatchReader, limit: int, out: Path | None) -> None:
     """Print the first `limit` rows and the row count, or stream every row to a Parquet file."""
     if out is not None:
         rows = 0
-        with pq.ParquetWriter(out, reader.schema) as writer:
-            for batch in reader:
-                writer.write_batch(batch)
-                rows += batch.num_rows
+        try:
+            with pq.ParquetWriter(out, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+        except OSError as error:
+            raise IcebergLayerError(
+                f"cannot write {out}: {error}; choose a writable --out file"
+            ) from error
         print(f"wrote {rows:,} rows to {out}")
         return
     rows = 0
@@ -136,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
             shown = " ".join(str(path) for path in args.paths)
             _print_report(f"ingested {shown} into catalog {args.catalog!r}", report)
         elif args.command == "snapshots":
+            table_identifier(args.table)
             table = open_table(load_catalog(args.catalog), args.table)
             print(f"{'.'.join(table.name())}:")
             print(
@@ -150,14 +193,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"{snap.total_rows:>9,}  {snap.run_id or '-'}{mark}"
                 )
         elif args.command == "read":
+            _check_read_arguments(args)
             catalog = load_catalog(args.catalog)
             reader = read_as_of(catalog, args.table, snapshot_id=args.snapshot, run_id=args.run)
             _print_rows(reader, args.limit, args.out)
         elif args.command == "maintain":
-            if args.orphan_age_minutes < 0:
-                raise IcebergLayerError(
-                    f"--orphan-age-minutes must be 0 or more, not {args.orphan_age_minutes:g}"
-                )
+            _check_maintain_arguments(args)
             catalog = load_catalog(args.catalog)
             run_id = os.environ.get("PIPELINE_RUN_ID") or new_run_id()
             orphan_age = timedelta(minutes=args.orphan_age_minutes)

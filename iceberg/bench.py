@@ -29,6 +29,8 @@ from pathlib import Path
 
 import duckdb
 
+from generators.config import parse_count, parse_patients
+from generators.exceptions import ConfigError, GeneratorError
 from iceberg.catalog import BRONZE, load_catalog
 
 STEPS = ("ingest", "mirror-full", "mirror-no-change", "ingest-unchanged")
@@ -156,12 +158,11 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--step"]:
         print(json.dumps(run_step(argv[1], Path(argv[2]))))
         return 0
-    bundle_files = DEFAULT_BUNDLE_FILES
-    if "--bundle-files" in argv:
-        at = argv.index("--bundle-files")
-        bundle_files = int(argv[at + 1])
-        argv = argv[:at] + argv[at + 2 :]
-    sizes = [int(arg) for arg in argv] or [10_000, 1_000_000]
+    try:
+        bundle_files, sizes = _parse_arguments(argv)
+    except GeneratorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     # Seconds on a shared machine depend on what else runs: the load average goes with them.
     print(f"load average {_load_average()}")
     print(
@@ -181,6 +182,20 @@ def main(argv: list[str]) -> int:
             )
         print(f"load average {_load_average()}", flush=True)
     return 0
+
+
+def _parse_arguments(argv: list[str]) -> tuple[int, list[int]]:
+    """(bundle files, patient counts) from `[SIZES...] [--bundle-files N]`, checked before any
+    slow step so a typo is a one-line error, not a traceback minutes in."""
+    bundle_files = DEFAULT_BUNDLE_FILES
+    if "--bundle-files" in argv:
+        at = argv.index("--bundle-files")
+        if at + 1 >= len(argv):
+            raise ConfigError("--bundle-files needs a number of files (0 skips that step)")
+        bundle_files = parse_count("--bundle-files", argv[at + 1], minimum=0)
+        argv = argv[:at] + argv[at + 2 :]
+    sizes = [parse_patients(arg) for arg in argv] or [10_000, 1_000_000]
+    return bundle_files, sizes
 
 
 def _load_average() -> str:

@@ -41,27 +41,49 @@ def _substitute(value: str, name: str) -> str:
         if found is None or (found == "" and default is None):
             raise CatalogConfigError(
                 f"catalog {name!r} needs the environment variable {variable} "
-                f"(see {CATALOGS_FILE.relative_to(REPO_ROOT)}); set it and try again"
+                f"(see {_shown_path(CATALOGS_FILE)}); set it and try again"
             )
         return found
 
     return _VARIABLE.sub(replace, value)
 
 
+def _shown_path(path: Path) -> str:
+    """`profiles/catalogs.yml` when the file is in this repository, else its full path."""
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def catalog_properties(name: str) -> dict[str, str]:
     """The PyIceberg properties of catalog `name`, with environment variables filled in."""
+    shown = _shown_path(CATALOGS_FILE)
     try:
-        entries: dict[str, dict[str, Any]] = yaml.safe_load(
-            CATALOGS_FILE.read_text(encoding="utf-8")
-        )
+        entries: Any = yaml.safe_load(CATALOGS_FILE.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise CatalogConfigError(f"{CATALOGS_FILE} is missing; restore it from git") from error
-    if name not in entries:
-        known = ", ".join(sorted(entries))
+        raise CatalogConfigError(f"{shown} is missing; restore it from git") from error
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" line {where.line + 1}" if where is not None else ""
         raise CatalogConfigError(
-            f"unknown catalog {name!r}; {CATALOGS_FILE.relative_to(REPO_ROOT)} defines: {known}"
+            f"{shown}{line} is not valid YAML; fix it or restore it from git"
+        ) from error
+    if not isinstance(entries, dict):
+        raise CatalogConfigError(
+            f"{shown} defines no catalogs (it must map names such as local and glue to "
+            "their settings); restore it from git"
         )
-    properties = {key: _substitute(str(value), name) for key, value in entries[name].items()}
+    if name not in entries:
+        known = ", ".join(sorted(str(key) for key in entries))
+        raise CatalogConfigError(
+            f"unknown catalog {name!r}; {shown} defines: {known}; "
+            "choose one of them or add an entry"
+        )
+    settings = entries[name]
+    if not isinstance(settings, dict) or not settings:
+        raise CatalogConfigError(
+            f"catalog {name!r} in {shown} has no settings (PyIceberg catalog settings such as "
+            "type: sql, uri, warehouse); see the local and glue entries"
+        )
+    properties = {key: _substitute(str(value), name) for key, value in settings.items()}
     return {key: value for key, value in properties.items() if value != ""}
 
 

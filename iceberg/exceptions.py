@@ -13,6 +13,10 @@ class CatalogMissingError(IcebergLayerError):
     """The catalog has not been created yet (nothing was loaded)."""
 
 
+class TableNameError(IcebergLayerError):
+    """A table name given on the command line is not a name (`../x`, `""`, `bronze.`, `a.b.c`)."""
+
+
 class TableNotLoadedError(IcebergLayerError):
     """A bronze table that a reader needs does not exist in the catalog."""
 

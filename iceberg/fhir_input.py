@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,25 +73,63 @@ class FileReading:
     bundle_entries: int | None = None
 
 
-def find_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+@dataclass
+class InputScan:
+    """What a scan of the input paths found: the files to read, and every entry it skipped.
+
+    A hidden entry (a name starting with `.`) counts once where the scan met it: a hidden
+    folder such as `.git` or `.venv` is one entry, and nothing under it is looked at.
+    """
+
+    inputs: list[Path] = field(default_factory=list)
+    # Files in the folders whose suffix is not a FHIR input suffix.
+    ignored: list[Path] = field(default_factory=list)
+    hidden: list[Path] = field(default_factory=list)
+    # Symbolic links whose target does not exist.
+    dangling: list[Path] = field(default_factory=list)
+    # Folders reached a second time through a symbolic link (a link loop, or two links to one
+    # folder): scanned once.
+    repeated: list[Path] = field(default_factory=list)
+
+    def skipped_line(self) -> str | None:
+        """One line for the ingest report: how many entries were skipped, by reason."""
+        reasons = [
+            (len(self.hidden), "hidden", "hidden"),
+            (len(self.dangling), "dangling link", "dangling links"),
+            (len(self.ignored), "not FHIR by extension", "not FHIR by extension"),
+            (len(self.repeated), "folder already scanned (link)", "folders already scanned (link)"),
+        ]
+        parts = [f"{n:,} {one if n == 1 else many}" for n, one, many in reasons if n]
+        if not parts:
+            return None
+        total = sum(n for n, _, _ in reasons)
+        line = f"skipped {total:,} {'entry' if total == 1 else 'entries'}: {', '.join(parts)}"
+        if self.ignored:
+            line += f" ({', '.join(str(path) for path in self.ignored[:3])}"
+            line += ", ...)" if len(self.ignored) > 3 else ")"
+        return line
+
+
+def find_inputs(paths: list[Path]) -> InputScan:
     """The FHIR input files under `paths` (files or folders, searched recursively), sorted.
 
-    Returns:
-        (inputs, ignored): files to read, and files in the folders that are not FHIR input
-        (any suffix other than .ndjson, .jsonl or .json, each optionally followed by .gz;
-        hidden files are not listed).
+    In folders, what a user does not mean as input is skipped and counted by reason: hidden
+    files and folders (`.git`, `.venv`, `warehouse/.generated.*` staging folders), dangling
+    symbolic links, and files whose suffix is not .ndjson, .jsonl or .json (each optionally
+    followed by .gz). A path named explicitly is read even when hidden: the user asked for it.
+
+    Symbolic links are followed, to files and to folders; each real folder is scanned once, so
+    a link loop (`a/loop -> a`) ends, and a file reached by two names is read once.
 
     Raises:
         SourceFileError: a path does not exist, or a file named explicitly is not FHIR input.
     """
+    scan = InputScan()
     inputs: set[Path] = set()
-    ignored: set[Path] = set()
+    scanned: set[Path] = set()
     for path in paths:
         if path.is_dir():
-            for found in path.rglob("*"):
-                if not found.is_file() or any(p.startswith(".") for p in found.parts[-1:]):
-                    continue
-                (inputs if _is_input(found) else ignored).add(found.resolve())
+            _scan_folder(path, scan, inputs, scanned)
         elif path.is_file():
             if not _is_input(path):
                 raise SourceFileError(
@@ -98,9 +137,46 @@ def find_inputs(paths: list[Path]) -> tuple[list[Path], list[Path]]:
                     "gzipped as .ndjson.gz, .jsonl.gz or .json.gz); rename it or pass its folder"
                 )
             inputs.add(path.resolve())
+        elif path.is_symlink():
+            raise SourceFileError(f"{path}: a symbolic link to nothing; fix the link or the path")
         else:
             raise SourceFileError(f"{path}: no such file or folder; check the path")
-    return sorted(inputs), sorted(ignored)
+    scan.inputs = sorted(inputs)
+    for found in (scan.ignored, scan.hidden, scan.dangling, scan.repeated):
+        found.sort()
+    return scan
+
+
+def _scan_folder(top: Path, scan: InputScan, inputs: set[Path], scanned: set[Path]) -> None:
+    """Add the input files under folder `top` to `inputs`, and the skipped entries to `scan`."""
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        real = folder.resolve()
+        if real in scanned:
+            scan.repeated.append(folder)
+            continue
+        scanned.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError as error:
+            raise SourceFileError(
+                f"{folder}: cannot list this folder ({error.strerror}); check its permissions"
+            ) from error
+        for entry in entries:
+            found = Path(entry.path)
+            if entry.name.startswith("."):
+                scan.hidden.append(found)
+            elif entry.is_dir():  # follows a link to a folder
+                pending.append(found)
+            elif entry.is_file():  # follows a link to a file
+                if _is_input(found):
+                    inputs.add(found.resolve())
+                else:
+                    scan.ignored.append(found.resolve())
+            elif entry.is_symlink() and not found.exists():
+                scan.dangling.append(found)
+            # Anything else (a socket, a FIFO, a device) is not a file to read: not listed.
 
 
 def _is_input(path: Path) -> bool:

@@ -55,6 +55,7 @@ from iceberg.fhir_input import (
     MAX_RECORD_BYTES,
     FhirRecord,
     FileReading,
+    InputScan,
     find_inputs,
     last_updated,
     patient_reference,
@@ -147,6 +148,8 @@ class LoadReport:
     tables: list[TableLoad] = field(default_factory=list)
     files: list[FileLoad] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    # What the folder scan skipped, by reason (None for loads that do not scan folders).
+    scan: InputScan | None = None
     loaded_by_type: Counter[str] = field(default_factory=Counter)
     quarantined_by_type: Counter[str] = field(default_factory=Counter)
     quarantine_reasons: Counter[str] = field(default_factory=Counter)
@@ -194,9 +197,9 @@ class LoadReport:
             out.append(f"skipped {len(self.skipped) - 5} more file(s) already loaded")
         if self.skipped:
             out.append("(content already loaded is skipped; --force loads it again)")
-        if self.ignored:
-            shown = ", ".join(self.ignored[:3])
-            out.append(f"ignored {len(self.ignored)} file(s) that are not FHIR input: {shown}")
+        skipped_entries = self.scan.skipped_line() if self.scan is not None else None
+        if skipped_entries:
+            out.append(skipped_entries)
         if not self.tables and not self.skipped:
             out.append("nothing to load")
         return out
@@ -658,8 +661,9 @@ def load_fhir(
         SourceFileError: a path does not exist or is not FHIR input.
         LoadInterruptedError: some tables committed and a later one failed (run again).
     """
-    inputs, ignored = find_inputs(paths)
-    report = LoadReport(run_id, ignored=[str(path) for path in ignored])
+    scan = find_inputs(paths)
+    inputs = scan.inputs
+    report = LoadReport(run_id, ignored=[str(path) for path in scan.ignored], scan=scan)
     stamp = loaded_at or _now()
     scratch = Path(tempfile.mkdtemp(prefix="healthlake-ingest-"))
     try:

@@ -352,7 +352,13 @@ def maintain_namespace(
     orphan_age: timedelta = DEFAULT_ORPHAN_AGE,
     namespace: str = BRONZE,
 ) -> list[Maintained]:
-    """Maintain every table of the namespace."""
+    """Maintain every table of the namespace.
+
+    Raises:
+        IcebergLayerError: `keep` is below 1 (checked before the first table is compacted).
+    """
+    if keep < 1:
+        raise IcebergLayerError(f"--keep must be at least 1 (the current snapshot), not {keep}")
     try:
         identifiers = sorted(catalog.list_tables(namespace))
     except NoSuchNamespaceError:

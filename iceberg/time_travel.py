@@ -7,6 +7,7 @@ finished, the same moment for every table (tables R did not touch included).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,9 +17,30 @@ from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
 from pyiceberg.table import Table
 
 from iceberg.catalog import BRONZE
-from iceberg.exceptions import SnapshotNotFoundError, TableNotLoadedError
+from iceberg.exceptions import SnapshotNotFoundError, TableNameError, TableNotLoadedError
 from iceberg.streaming import scan_reader
 from iceberg.tables import RUN_ID_PROPERTY
+
+# A namespace or table name as the loaders make them (`bronze`, `fhir_patient`, `quarantine`).
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,254}$")
+
+
+def table_identifier(name: str) -> str:
+    """`namespace.table` for a table named `table` (in bronze) or `namespace.table`.
+
+    Checked before the catalog sees it: PyIceberg meets `../x` or `bronze.` with a ValueError
+    deep in its code, and a path-like name is never what a user means.
+
+    Raises:
+        TableNameError: `name` is not one or two names joined by a dot.
+    """
+    parts = name.split(".")
+    if len(parts) > 2 or not all(_NAME.match(part) for part in parts):
+        raise TableNameError(
+            f"{name!r} is not a table name; name a bronze table such as fhir_patient or "
+            "bronze.fhir_patient (letters, digits and _; at most one dot, after the namespace)"
+        )
+    return name if len(parts) == 2 else f"{BRONZE}.{name}"
 
 
 @dataclass(frozen=True)
@@ -38,7 +60,7 @@ class SnapshotInfo:
 
 def open_table(catalog: Catalog, name: str) -> Table:
     """Bronze table `name` (`fhir_patient` or `bronze.fhir_patient`), or a clear error."""
-    identifier = name if "." in name else f"{BRONZE}.{name}"
+    identifier = table_identifier(name)
     try:
         return catalog.load_table(identifier)
     except NoSuchTableError as error:
