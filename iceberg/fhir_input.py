@@ -22,7 +22,7 @@ import os
 import re
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,8 @@ class FhirRecord:
     reason: str | None = None
     resource_type: str | None = None
     resource_id: str | None = None
+    # `Patient/<id>` of the Bundle's only Patient, when the record came from a Bundle with one.
+    bundle_patient: str | None = None
 
 
 @dataclass
@@ -309,6 +311,7 @@ def _document_records(path: Path, reading: FileReading) -> Iterator[FhirRecord]:
         yield FhirRecord(1, data.decode("utf-8"), None, "Bundle.entry is not a list")
         return
     reading.bundle_entries = len(entries)
+    bundle_patient = _only_patient(entries)
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("resource"), dict):
             request = entry.get("request") if isinstance(entry, dict) else None
@@ -320,7 +323,22 @@ def _document_records(path: Path, reading: FileReading) -> Iterator[FhirRecord]:
             )
             continue
         resource = entry["resource"]
-        yield _record_from_value(index, _dumps(resource), resource)
+        record = _record_from_value(index, _dumps(resource), resource)
+        yield replace(record, bundle_patient=bundle_patient) if bundle_patient else record
+
+
+def _only_patient(entries: list[Any]) -> str | None:
+    """`Patient/<id>` when exactly one Patient (by id) is among a Bundle's entries."""
+    ids = {
+        entry["resource"].get("id")
+        for entry in entries
+        if isinstance(entry, dict)
+        and isinstance(entry.get("resource"), dict)
+        and entry["resource"].get("resourceType") == "Patient"
+    }
+    if len(ids) == 1 and isinstance(only := next(iter(ids)), str) and only:
+        return f"Patient/{only}"
+    return None
 
 
 def _read_gzip_document(path: Path) -> tuple[bytes | None, int]:
@@ -397,15 +415,37 @@ def _as_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="backslashreplace").strip()
 
 
-def patient_reference(resource: dict[str, Any]) -> str | None:
+# Types whose patient is their `subject` or `patient` (the FHIR Patient compartment's clinical
+# resources): one of these that names no patient belongs to its Bundle's only Patient, if any.
+PATIENT_SUBJECT_TYPES = frozenset(
+    {
+        "AllergyIntolerance", "CarePlan", "CareTeam", "Claim", "ClinicalImpression", "Condition",
+        "Coverage", "Device", "DiagnosticReport", "DocumentReference", "Encounter",
+        "EpisodeOfCare", "ExplanationOfBenefit", "FamilyMemberHistory", "Goal", "Immunization",
+        "MedicationAdministration", "MedicationDispense", "MedicationRequest",
+        "MedicationStatement", "Observation", "Procedure", "QuestionnaireResponse",
+        "ServiceRequest", "Specimen",
+    }
+)  # fmt: skip
+
+
+def patient_reference(resource: dict[str, Any], bundle_patient: str | None = None) -> str | None:
     """What the resource says its patient is: `Patient/<id>` for a Patient, else the reference
-    of `subject`, `patient` or `beneficiary`, verbatim (`Patient/1`, `urn:uuid:...`, `#p1`)."""
+    of `subject`, `patient` or `beneficiary`, verbatim (`Patient/1`, `urn:uuid:...`, `#p1`).
+
+    A clinical resource (PATIENT_SUBJECT_TYPES) that names none, read from a Bundle whose only
+    Patient is `bundle_patient`, is that Patient's: documents converted from C-CDA leave
+    `Encounter.subject` out, and the document is about one patient.
+    """
     if resource.get("resourceType") == "Patient":
         return f"Patient/{resource.get('id')}"
     for key in ("subject", "patient", "beneficiary"):
         value = resource.get(key)
         if isinstance(value, dict) and isinstance(value.get("reference"), str):
             return str(value["reference"])
+    names_none = not any(key in resource for key in ("subject", "patient"))
+    if bundle_patient and names_none and resource.get("resourceType") in PATIENT_SUBJECT_TYPES:
+        return bundle_patient
     return None
 
 

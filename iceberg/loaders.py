@@ -518,7 +518,7 @@ def _resource_row(record: FhirRecord, source: str, run_id: str, stamp: datetime)
         "resource_type": record.resource_type,
         "resource_id": record.resource_id,
         "last_updated": last_updated(resource),
-        "patient_reference": patient_reference(resource),
+        "patient_reference": patient_reference(resource, record.bundle_patient),
         "resource_json": record.raw_text,
         "source_file": source,
         "source_line": record.line,

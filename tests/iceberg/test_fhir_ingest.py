@@ -113,6 +113,36 @@ def test_every_bundle_kind_loads_every_entry(catalog: Catalog, tmp_path: Path, k
     assert report.files[0].records == 5
 
 
+@pytest.mark.parametrize("patients", [1, 2])
+def test_a_clinical_resource_without_subject_is_its_documents_only_patients(
+    catalog: Catalog, tmp_path: Path, patients: int
+) -> None:
+    """C-CDA documents converted to FHIR leave Encounter.subject out; the document is about
+    its one Patient. With two Patients in the Bundle nobody can tell, and none is named."""
+    entries = [
+        {"resource": {"resourceType": "Patient", "id": f"p{n}"}} for n in range(1, patients + 1)
+    ] + [
+        {"resource": {"resourceType": "Encounter", "id": "e1", "status": "finished"}},
+        {
+            "resource": {
+                "resourceType": "Observation",
+                "id": "o1",
+                "subject": {"reference": "Group/g"},
+            }
+        },
+        {"resource": {"resourceType": "Organization", "id": "org1"}},
+    ]
+    path = tmp_path / "document.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "document", "entry": entries}))
+    load_fhir(catalog, [path], "run-1")
+    expected = "Patient/p1" if patients == 1 else None
+    assert _table(catalog, "fhir_encounter")[0]["patient_reference"] == expected
+    # What a resource names itself is kept, even when it is no Patient.
+    assert _table(catalog, "fhir_observation")[0]["patient_reference"] == "Group/g"
+    # An Organization is in no patient's compartment.
+    assert _table(catalog, "fhir_organization")[0]["patient_reference"] is None
+
+
 def test_reference_examples_all_load_or_are_quarantined_with_a_reason(
     catalog: Catalog, tmp_path: Path
 ) -> None:
