@@ -108,17 +108,21 @@ def build(target: str = "duckdb", say: Say = print) -> None:
     published = lakehouse_path()
     check_unlocked(published)
     unchanged = "the lakehouse is unchanged (last good build)"
+    dbt_ran = False
     with StopSignals() as stop, WorkingCopy(published, say) as working:
+        # A signal during the copy: dbt is not started, and leaving the block removes the copy.
         if stop.received is None:
+            dbt_ran = True
             env = {**os.environ, LAKEHOUSE_PATH_VARIABLE: str(working.path)}
             outcome = run_dbt_build(target, env, stop)
             outcome.raise_for_failure(
                 unchanged, on_interrupt=f"its working copy was removed; {unchanged}"
             )
+            # A signal from here on is too late to matter: the build passed and publishing is
+            # one rename.
             working.publish()
             say(outcome.success_line())
-    if stop.received is not None:
-        # Stopped before dbt started: the working copy is already gone.
+    if not dbt_ran and stop.received is not None:
         raise BuildFailedError(
             f"the build was interrupted ({signal.Signals(stop.received).name}) before dbt "
             f"started; its working copy was removed; {unchanged}",
