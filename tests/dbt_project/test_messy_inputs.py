@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO_ROOT, ingest_and_build
+from tests.conftest import JUST, REPO_ROOT, ingest_and_build, run
 from tests.conftest import query_lakehouse as _query
 
 pytestmark = pytest.mark.dbt
@@ -25,11 +25,16 @@ OMOP_TABLES = (
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_with_env(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     root = tmp_path_factory.mktemp("messy")
-    database, _, reports = ingest_and_build(root, "messy-run", [[MESSY]])
+    database, env, reports = ingest_and_build(root, "messy-run", [[MESSY]])
     assert sum(sum(report.quarantined_by_type.values()) for report in reports) == 0
-    return database
+    return database, env
+
+
+@pytest.fixture(scope="module")
+def built(built_with_env: tuple[Path, dict[str, str]]) -> Path:
+    return built_with_env[0]
 
 
 def test_every_omop_table_is_built(built: Path) -> None:
@@ -147,3 +152,18 @@ def test_every_resource_is_accounted_for(built: Path) -> None:
         ["Observation", "2", "0", "true"],
         ["Patient", "9", "0", "true"],
     ]
+
+
+def test_a_rebuild_says_what_it_set_aside_and_lists_it_once(
+    built_with_env: tuple[Path, dict[str, str]],
+) -> None:
+    database, env = built_with_env
+    result = run([*JUST, "build"], env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "  set aside: 11 values (ops.fhir_set_aside), the rest was built:" in lines
+    assert "            1  Patient.gender: a JSON array, not a string" in lines
+    assert lines[-1] == (
+        "  not modelled (kept in bronze, counted in ops.fhir_resource_coverage): Immunization 2"
+    )
+    assert _query(database, "select count(*) from ops.fhir_set_aside") == [["11"]]

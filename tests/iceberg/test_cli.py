@@ -88,7 +88,6 @@ def test_maintain_options_are_checked_before_any_work(
     [
         ["load", "--catalog", "nowhere"],
         ["ingest-fhir", "x.ndjson", "--catalog", "nowhere"],
-        ["check-lakehouse", "--catalog", "nowhere"],
         ["snapshots", "fhir_patient", "--catalog", "nowhere"],
     ],
 )

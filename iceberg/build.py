@@ -1,0 +1,452 @@
+"""`python -m iceberg build [duckdb|athena]`: dbt build; on DuckDB, readers never see half a build.
+
+On DuckDB, dbt builds a working copy beside the published lakehouse
+(`warehouse/.lakehouse.building.duckdb` next to `warehouse/lakehouse.duckdb`; dbt's profile opens
+the file `HEALTHLAKE_LAKEHOUSE_PATH` names). Only a build whose every model and test passed is
+published, by one `os.replace` of the working copy onto the lakehouse: atomic on POSIX, so a
+reader opens either the last good build or the new one. A build that fails, is interrupted or is
+killed leaves the published file exactly as the last good build left it; the next build removes
+the working copy a killed one left behind.
+
+Why a copy rather than swapping schemas inside the file: DuckDB (2.0) cannot move a table to
+another schema (`ALTER TABLE ... SET SCHEMA` does not parse) nor rename a schema (`ALTER SCHEMA
+... RENAME` is not supported), so a swap would copy every table anyway; and incremental models
+and the bronze mirror need the previous build's state, which a copy of the whole file carries.
+The price is a copy of the file per build and twice its size on disk while dbt runs.
+
+On Athena there is no working copy: its Iceberg commits are per table, so a failed build there
+leaves the tables built before the failure committed.
+
+dbt's own output streams to the terminal as it runs; this command adds one line at the end: all
+passed, or which nodes failed (read from dbt's `run_results.json`, without importing dbt), or
+that dbt was stopped.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType, TracebackType
+
+import duckdb
+
+from iceberg.catalog import REPO_ROOT, load_catalog
+from iceberg.exceptions import (
+    BuildFailedError,
+    IcebergLayerError,
+    LakehouseChangedError,
+    LakehouseLockedError,
+)
+from iceberg.lakehouse import check_unlocked, lakehouse_path, set_aside_report
+
+TARGETS = ("duckdb", "athena")
+# The file dbt's duckdb target opens (profiles/profiles.yml); unset, the published lakehouse.
+LAKEHOUSE_PATH_VARIABLE = "HEALTHLAKE_LAKEHOUSE_PATH"
+# What the athena profile reads from the environment; named before dbt fails on them.
+ATHENA_SETTINGS = (
+    "AWS_REGION",
+    "HEALTHLAKE_ATHENA_S3_STAGING_DIR",
+    "HEALTHLAKE_ATHENA_S3_DATA_DIR",
+)
+DBT_PROJECT = REPO_ROOT / "dbt_project"
+DBT_BUILD_FLAGS = (
+    "--quiet",
+    # A selector that selects nothing is a mistake, not a successful build of nothing.
+    "--warn-error-options",
+    '{"error": ["NoNodesForSelectionCriteria"]}',
+)
+# How long dbt gets to stop after the build is interrupted before it is killed.
+STOP_GRACE_SECONDS = 10.0
+# Failed nodes named in the error line; the rest are counted.
+NAMES_SHOWN = 5
+MIB = 1024 * 1024
+
+Say = Callable[[str], None]
+
+
+def build(target: str = "duckdb", say: Say = print) -> None:
+    """Run `dbt build` on `target`; on duckdb, publish the result only if everything passed.
+
+    Args:
+        target: `duckdb` (the local lakehouse) or `athena`.
+        say: where progress lines go (stdout by default).
+
+    Raises:
+        BuildFailedError: dbt failed, was stopped, or the build was interrupted; the message is
+            the one line to print, and `exit_code` the exit status.
+        IcebergLayerError: the build could not start (unknown target, missing setting or
+            catalog, lakehouse locked or changed during the build).
+    """
+    if target not in TARGETS:
+        raise IcebergLayerError(f"unknown target {target!r}; use duckdb or athena")
+    if target == "athena":
+        missing = [name for name in ATHENA_SETTINGS if not os.environ.get(name)]
+        if missing:
+            raise IcebergLayerError(
+                f"the athena target needs {missing[0]} (see docs/deploy-aws.md); export it and "
+                "run again"
+            )
+        with StopSignals() as stop:
+            outcome = run_dbt_build(target, dict(os.environ), stop)
+        outcome.raise_for_failure(
+            "tables built before it stopped are committed (Athena's Iceberg commits are per table)"
+        )
+        say(outcome.success_line())
+        return
+    # The mirror reads this catalog: say it is missing before copying anything.
+    load_catalog(os.environ.get("HEALTHLAKE_CATALOG", "local"))
+    published = lakehouse_path()
+    check_unlocked(published)
+    unchanged = "the lakehouse is unchanged (last good build)"
+    dbt_ran = False
+    with StopSignals() as stop, WorkingCopy(published, say) as working:
+        # A signal during the copy: dbt is not started, and leaving the block removes the copy.
+        if stop.received is None:
+            dbt_ran = True
+            env = {**os.environ, LAKEHOUSE_PATH_VARIABLE: str(working.path)}
+            outcome = run_dbt_build(target, env, stop)
+            outcome.raise_for_failure(
+                unchanged, on_interrupt=f"its working copy was removed; {unchanged}"
+            )
+            # A signal from here on is too late to matter: the build passed and publishing is
+            # one rename.
+            working.publish()
+            say(outcome.success_line())
+            # What the build could not use is part of its outcome, not a footnote in ops.
+            for line in set_aside_report(published):
+                say(line)
+    if not dbt_ran and stop.received is not None:
+        raise BuildFailedError(
+            f"the build was interrupted ({signal.Signals(stop.received).name}) before dbt "
+            f"started; its working copy was removed; {unchanged}",
+            exit_code=128 + stop.received,
+        )
+
+
+class StopSignals:
+    """While active, SIGINT and SIGTERM are recorded and passed on to dbt instead of ending this
+    process at once, so that the working copy is removed and the user told what happened."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.child: subprocess.Popen[bytes] | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopSignals:
+        # Python lets only the main thread set handlers; elsewhere signals keep their defaults.
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.received is None:
+            self.received = signum
+        if self.child is not None and self.child.poll() is None:
+            self.child.send_signal(signum)
+
+
+@dataclass(frozen=True)
+class DbtOutcome:
+    """How one `dbt build` ended."""
+
+    target: str
+    returncode: int
+    run_results: Path
+    log: Path
+    interrupted_by: int | None = None
+
+    def success_line(self) -> str:
+        """The line a passing build prints (tests and scripts look for it)."""
+        return f"dbt build --target {self.target}: all models built and all tests passed"
+
+    def raise_for_failure(self, state: str, *, on_interrupt: str | None = None) -> None:
+        """Raise BuildFailedError with one line saying what failed, unless dbt passed.
+
+        Args:
+            state: what a failure leaves behind, e.g. "the lakehouse is unchanged (...)".
+            on_interrupt: what an interrupted build leaves behind, if not `state`.
+        """
+        log = f"Full log: {_shown(self.log)}"
+        if self.interrupted_by is not None:
+            name = signal.Signals(self.interrupted_by).name
+            raise BuildFailedError(
+                f"the build was interrupted ({name}) and dbt stopped; {on_interrupt or state}",
+                exit_code=128 + self.interrupted_by,
+            )
+        if self.returncode == 0:
+            return
+        if self.returncode < 0:
+            raise BuildFailedError(
+                f"dbt was stopped (signal {-self.returncode}) before it finished; {state}. {log}"
+            )
+        failures = describe_run_results(self.run_results)
+        if failures is None:
+            raise BuildFailedError(
+                f"dbt build --target {self.target} ended (exit {self.returncode}) without run "
+                f"results: its error is printed above; {state}. {log}"
+            )
+        raise BuildFailedError(
+            f"dbt build --target {self.target} failed: {failures}; {state}. {log}"
+        )
+
+
+def run_dbt_build(target: str, env: dict[str, str], stop: StopSignals) -> DbtOutcome:
+    """`dbt build --target target` in the project, its output streaming to this terminal."""
+    env.setdefault("DBT_PROFILES_DIR", str(REPO_ROOT / "profiles"))
+    target_dir = DBT_PROJECT / env.get("DBT_TARGET_PATH", "target")
+    run_results = target_dir / "run_results.json"
+    # A killed dbt writes none: the previous build's file must not be read as this one's.
+    run_results.unlink(missing_ok=True)
+    log = DBT_PROJECT / env.get("DBT_LOG_PATH", "logs") / "dbt.log"
+    command = [_dbt_executable(), "build", "--target", target, *DBT_BUILD_FLAGS]
+    process = subprocess.Popen(command, cwd=DBT_PROJECT, env=env)
+    stop.child = process
+    stopping_since: float | None = None
+    try:
+        while True:
+            try:
+                returncode = process.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if stop.received is None:
+                    continue
+                stopping_since = stopping_since or time.monotonic()
+                if time.monotonic() - stopping_since > STOP_GRACE_SECONDS:
+                    process.kill()
+    finally:
+        stop.child = None
+    return DbtOutcome(target, returncode, run_results, log, stop.received)
+
+
+def _dbt_executable() -> str:
+    """dbt from the environment running this command (what `uv run` puts on PATH)."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
+
+
+def describe_run_results(path: Path) -> str | None:
+    """What failed, from dbt's `run_results.json`: "2 models errored (a, b), 1 test failed (c);
+    394 skipped". None when the file is missing or unreadable (dbt ended before writing it)."""
+    try:
+        results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # (kind, verb) -> node names, in the order the groups are listed.
+    groups: dict[tuple[str, str], list[str]] = {
+        (kind, verb): []
+        for kind in ("model", "seed", "snapshot", "unit_test", "test")
+        for verb in ("errored", "failed")
+    }
+    skipped = 0
+    for result in results:
+        unique_id = str(result.get("unique_id", ""))
+        status = result.get("status")
+        if status == "skipped":
+            skipped += 1
+            continue
+        verb = {"error": "errored", "fail": "failed"}.get(str(status))
+        kind, _, rest = unique_id.partition(".")
+        if verb is None or (kind, verb) not in groups:
+            continue
+        groups[(kind, verb)].append(_node_name(kind, rest))
+    parts = [_count(kind, verb, names) for (kind, verb), names in groups.items() if names]
+    if not parts:
+        parts = ["no node failed (see the error printed above)"]
+    line = ", ".join(parts)
+    return f"{line}; {skipped} skipped" if skipped else line
+
+
+def _node_name(kind: str, rest: str) -> str:
+    """The name dbt selects a node by, from the unique id after its kind: `healthlake.person`,
+    `healthlake.unique_person_person_id.5f2a` (generic tests end in a hash),
+    `healthlake.person.a_unit_test`."""
+    parts = rest.split(".")
+    if kind == "unit_test":
+        return parts[-1]
+    return parts[1] if len(parts) > 1 else rest
+
+
+def _count(kind: str, verb: str, names: list[str]) -> str:
+    noun = kind.replace("_", " ") + ("s" if len(names) > 1 else "")
+    shown = ", ".join(names[:NAMES_SHOWN])
+    if len(names) > NAMES_SHOWN:
+        shown += f" and {len(names) - NAMES_SHOWN} more"
+    return f"{len(names)} {noun} {verb} ({shown})"
+
+
+def _shown(path: Path) -> str:
+    """A path as the user should read it: relative to the repository when inside it."""
+    try:
+        return str(path.resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def wal_path(database: Path) -> Path:
+    """DuckDB's write-ahead log of a database file."""
+    return database.with_name(database.name + ".wal")
+
+
+@dataclass(frozen=True)
+class _FileState:
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @staticmethod
+    def of(path: Path) -> _FileState | None:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            return None
+        return _FileState(stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+class WorkingCopy:
+    """The file a DuckDB build writes: a copy of the published lakehouse beside it, renamed onto
+    it by `publish` once the build passed, removed otherwise.
+
+    Entering takes the build lock (one build per lakehouse at a time), removes a working copy a
+    killed build left behind and copies the published file (none yet: dbt starts a new file).
+    Leaving without `publish` removes the working copy and leaves the published file untouched.
+    """
+
+    def __init__(self, published: Path, say: Say = print) -> None:
+        self.published = published
+        self.path = published.with_name(f".{published.stem}.building{published.suffix}")
+        self._lock_path = published.with_name(f".{published.stem}.build.lock")
+        self._say = say
+        self._lock: int | None = None
+        self._copied_from: _FileState | None = None
+        self._done = False
+
+    def __enter__(self) -> WorkingCopy:
+        self.published.parent.mkdir(parents=True, exist_ok=True)
+        self._take_lock()
+        try:
+            self._remove_stale()
+            self._copy()
+        except BaseException:
+            self._remove()
+            self._release_lock()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if not self._done:
+            self._remove()
+        self._release_lock()
+
+    def _take_lock(self) -> None:
+        lock = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(lock, 32).decode(errors="replace").strip()
+            os.close(lock)
+            raise LakehouseLockedError(
+                f"another build of {self.published} is running"
+                + (f" (process {holder})" if holder else "")
+                + "; wait for it to finish and run again"
+            ) from None
+        os.ftruncate(lock, 0)
+        os.write(lock, str(os.getpid()).encode())
+        self._lock = lock
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+    def _remove_stale(self) -> None:
+        # Under the lock, a working copy can only be a killed build's.
+        if self.path.exists():
+            size = self.path.stat().st_size
+            self._remove()
+            self._say(
+                f"removed an unfinished build's working copy {_shown(self.path)} "
+                f"({size / MIB:,.0f} MiB)"
+            )
+
+    def _copy(self) -> None:
+        if not self.published.exists():
+            return
+        if wal_path(self.published).exists():
+            # Changes a writer left in the log belong in the copy: fold them into the file.
+            with duckdb.connect(str(self.published)) as conn:
+                conn.execute("checkpoint")
+            self._check_no_wal(self.published)
+        started = time.monotonic()
+        shutil.copyfile(self.published, self.path)
+        seconds = time.monotonic() - started
+        self._copied_from = _FileState.of(self.published)
+        self._say(f"working copy: {self.path.stat().st_size / MIB:,.0f} MiB in {seconds:.1f} s")
+
+    def publish(self) -> None:
+        """Make the working copy the lakehouse: checkpoint, fsync, rename, fsync the folder.
+
+        Raises:
+            LakehouseChangedError: another process wrote the published file during the build;
+                publishing would lose its changes, so the build is not published.
+        """
+        with duckdb.connect(str(self.path)) as conn:
+            conn.execute("checkpoint")
+        self._check_no_wal(self.path)
+        wal_path(self.path).unlink(missing_ok=True)
+        if _FileState.of(self.published) != self._copied_from or _has_wal(self.published):
+            raise LakehouseChangedError(
+                f"{self.published} was written by another process during the build; publishing "
+                "would lose those changes, so the build was not published and the file is as "
+                "that process left it; run the build again"
+            )
+        wal_path(self.published).unlink(missing_ok=True)
+        _fsync(self.path)
+        # os.replace: atomic on POSIX, a reader opens the old file or the new one.
+        self.path.replace(self.published)
+        self._done = True
+        _fsync(self.published.parent)
+
+    def _remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+        wal_path(self.path).unlink(missing_ok=True)
+
+    @staticmethod
+    def _check_no_wal(database: Path) -> None:
+        if _has_wal(database):
+            raise IcebergLayerError(
+                f"{database} still has a write-ahead log after a checkpoint; a process may hold "
+                "it open: close it and run again"
+            )
+
+
+def _has_wal(database: Path) -> bool:
+    wal = wal_path(database)
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
