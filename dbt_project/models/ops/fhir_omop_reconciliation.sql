@@ -60,19 +60,12 @@ placed as (
 
 resources_in as (
 
-    {% for resource_type, model, id_column in [
-        ('Patient', 'stg_fhir__patients', 'patient_id'),
-        ('Encounter', 'stg_fhir__encounters', 'encounter_id'),
-        ('Condition', 'stg_fhir__conditions', 'condition_id'),
-        ('Observation', 'stg_fhir__observations', 'observation_id'),
-        ('MedicationRequest', 'stg_fhir__medication_requests', 'medication_request_id'),
-        ('Procedure', 'stg_fhir__procedures', 'procedure_id'),
-    ] %}
+    {% for staged in fhir_staged_types(clinical_only=true) %}
         select
-            '{{ resource_type }}' as resource_type,
-            {{ id_column }} as resource_id,
+            '{{ staged.type }}' as resource_type,
+            {{ staged.id }} as resource_id,
             patient_id
-        from {{ ref(model) }}
+        from {{ ref(staged.model) }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -2,17 +2,6 @@
 -- models, with how many resources reached an OMOP table and how many had a value set aside), or
 -- not modelled (kept in bronze only, still queryable there). With fhir_omop_reconciliation and
 -- fhir_set_aside, every ingested resource is mapped, set aside with a reason, or counted here.
-{%- set modelled = {
-    'Patient': 'person, observation_period, death, location',
-    'Encounter': 'visit_occurrence',
-    'Condition': 'condition_occurrence (or the table its concept domain names)',
-    'Observation': 'measurement, observation (by concept domain)',
-    'MedicationRequest': 'drug_exposure (or the table its concept domain names)',
-    'Procedure': 'procedure_occurrence (or the table its concept domain names)',
-    'Organization': 'care_site, location',
-    'Practitioner': 'provider',
-    'Medication': 'drug_exposure (the drug of the MedicationRequest naming it)',
-} %}
 with
 
 resource_types as (
@@ -77,13 +66,13 @@ final as (
         resource_types.resources,
         resource_types.versions,
         case resource_types.resource_type
-            {% for resource_type, tables in modelled.items() %}
-                when '{{ resource_type }}' then '{{ tables }}'
+            {% for staged in fhir_staged_types() %}
+                when '{{ staged.type }}' then '{{ staged.omop }}'
             {% endfor %}
         end as omop_tables,
         resource_types.resource_type in (
-            {% for resource_type in modelled %}
-                '{{ resource_type }}'{% if not loop.last %},{% endif %}
+            {% for staged in fhir_staged_types() %}
+                '{{ staged.type }}'{% if not loop.last %},{% endif %}
             {% endfor %}
         ) as is_modelled,
         coalesce(reconciliation.resources_in_omop, directory_in_omop.resources_in_omop)

@@ -39,17 +39,6 @@
     ('Procedure', 'stg_fhir__procedures', 'procedure_id', 'performedPeriod.start',
         'performed_period_start_json', 'date', 'date from the encounter, else meta.lastUpdated'),
 ] -%}
-{%- set staged = [
-    ('Patient', 'stg_fhir__patients', 'patient_id'),
-    ('Encounter', 'stg_fhir__encounters', 'encounter_id'),
-    ('Condition', 'stg_fhir__conditions', 'condition_id'),
-    ('Observation', 'stg_fhir__observations', 'observation_id'),
-    ('MedicationRequest', 'stg_fhir__medication_requests', 'medication_request_id'),
-    ('Procedure', 'stg_fhir__procedures', 'procedure_id'),
-    ('Organization', 'stg_fhir__organizations', 'organization_id'),
-    ('Practitioner', 'stg_fhir__practitioners', 'practitioner_id'),
-    ('Medication', 'stg_fhir__medications', 'medication_id'),
-] -%}
 {%- set reasons = {
     'date': "not a FHIR date (YYYY, YYYY-MM, YYYY-MM-DD, with a time or not), or no such day",
     'gender': "not a FHIR AdministrativeGender code (male, female, other, unknown)",
@@ -157,17 +146,17 @@ undated_events as (
 
 conflicting_versions as (
 
-    {% for resource_type, model, id_column in staged %}
+    {% for staged in fhir_staged_types() %}
         select
-            '{{ resource_type }}' as resource_type,
-            {{ id_column }} as resource_id,
-            '{{ resource_type }}.meta.lastUpdated' as element,
+            '{{ staged.type }}' as resource_type,
+            {{ staged.id }} as resource_id,
+            '{{ staged.type }}.meta.lastUpdated' as element,
             cast(last_updated_at as varchar) as value_json,
             'another version with the same meta.lastUpdated has other content' as reason,
             'kept the version loaded last (then: last file, last line)' as consequence,
             source_file,
             bronze_pipeline_run_id
-        from {{ ref(model) }}
+        from {{ ref(staged.model) }}
         where has_conflicting_versions
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
