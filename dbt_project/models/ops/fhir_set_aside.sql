@@ -1,12 +1,12 @@
 {#-
     Values of FHIR elements that staging could not use, one row each: the element was present
-    but is the wrong JSON type (`"gender": ["male"]`), or is no valid value of its type (a
-    birthDate of 12345 or 1990-02-30, an effectiveDateTime of "yesterday"), or cannot be true (a
-    death before birth). Staging gives null
-    for such a value, never a wrong one, and the build goes on; this table says what was set
-    aside, where it came from and what the CDM did instead. Resources whose latest version could
-    not be told apart from another (same meta.lastUpdated, other content) are listed too, with
-    the version kept. Like bronze.quarantine, rows here mean data was kept in view, not lost.
+    but is the wrong JSON type (`"gender": ["male"]`), is no valid value of its type (a birthDate
+    of 12345 or 1990-02-30, an effectiveDateTime of "yesterday"), or cannot be true (a death
+    before birth). Staging gives null for such a value, never a wrong one, and the build goes
+    on; this table says what was set aside, where it came from and what the CDM did instead.
+    Also listed: resources whose latest version could not be told apart from another (same
+    meta.lastUpdated, other content), with the version kept, and events with no date at all.
+    Like bronze.quarantine, rows here mean data was kept in view, not lost.
 
     Each check: (resource type, staging model, id column, element, column holding the element as
     written, kind of value, what the CDM does without it).
