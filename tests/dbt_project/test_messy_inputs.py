@@ -56,6 +56,7 @@ def test_what_was_set_aside_is_listed_exactly(built: Path) -> None:
         ("m-o2", "Observation.date", "NULL"),  # no date of its own, its visit's or lastUpdated
         ("m-o2", "Observation.effectiveDateTime", "20240105"),
         ("m-o2", "Observation.valueQuantity.value", '"<5"'),
+        ("m-p10", "Patient.gender", "true"),
         ("m-p2", "Patient.gender", '["male"]'),
         ("m-p3", "Patient.birthDate", "12345"),
         ("m-p4", "Patient.birthDate", '"1990-02-30"'),
@@ -67,6 +68,7 @@ def test_what_was_set_aside_is_listed_exactly(built: Path) -> None:
         _query(built, "select element || ' ' || resource_id, reason from ops.fhir_set_aside")
     )
     assert reasons["Patient.gender m-p2"] == "a JSON array, not a string"
+    assert reasons["Patient.gender m-p10"] == "a JSON boolean, not a string"
     assert reasons["Patient.birthDate m-p3"] == "a JSON number, not a string"
     assert reasons["Patient.birthDate m-p4"].startswith("not a FHIR date")
     assert reasons["Observation.valueQuantity.value m-o2"] == "not a number"
@@ -143,14 +145,14 @@ def test_references_of_every_form_are_resolved(built: Path) -> None:
 def test_every_resource_is_accounted_for(built: Path) -> None:
     rows = _query(
         built,
-        "select resource_type, resources_in_silver, resources_lost, is_reconciled "
-        "from ops.fhir_omop_reconciliation order by 1",
+        "select resource_type, resources_in_silver, resources_without_patient, resources_lost, "
+        "is_reconciled from ops.fhir_omop_reconciliation order by 1",
     )
     assert rows == [
-        ["Condition", "1", "0", "true"],
-        ["Encounter", "3", "0", "true"],
-        ["Observation", "2", "0", "true"],
-        ["Patient", "9", "0", "true"],
+        ["Condition", "1", "0", "0", "true"],
+        ["Encounter", "3", "0", "0", "true"],
+        ["Observation", "3", "1", "0", "true"],  # m-o3's subject is a string, no Reference
+        ["Patient", "10", "0", "0", "true"],
     ]
 
 
@@ -161,9 +163,9 @@ def test_a_rebuild_says_what_it_set_aside_and_lists_it_once(
     result = run([*JUST, "build"], env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert "  set aside: 11 values (ops.fhir_set_aside), the rest was built:" in lines
+    assert "  set aside: 12 values (ops.fhir_set_aside), the rest was built:" in lines
     assert "            1  Patient.gender: a JSON array, not a string" in lines
     assert lines[-1] == (
         "  not modelled (kept in bronze, counted in ops.fhir_resource_coverage): Immunization 2"
     )
-    assert _query(database, "select count(*) from ops.fhir_set_aside") == [["11"]]
+    assert _query(database, "select count(*) from ops.fhir_set_aside") == [["12"]]

@@ -10,6 +10,8 @@
     json_extract({{ json_expression }}, '{{ path }}[*]')
 {%- endmacro %}
 
+{#- try_cast: real exports put an object where FHIR has an array (`"identifier": {...}`), and
+    Trino's cast of a JSON object to an array fails the query; DuckDB's [*] gives no rows. -#}
 {% macro athena__json_array(json_expression, path) -%}
-    cast(json_extract({{ json_expression }}, '{{ path }}') as array(json))
+    try_cast(json_extract({{ json_expression }}, '{{ path }}') as array(json))
 {%- endmacro %}
