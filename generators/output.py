@@ -28,9 +28,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from generators import __version__, fhir, omop, omop_spec, terminology
 from generators.config import GeneratorConfig
 from generators.exceptions import OutputError
+from generators.manifest import MANIFEST
 from generators.population import PeopleBatch, draw_people, draw_population
 
-MANIFEST = "manifest.json"
 RENDERINGS = ("fhir", "omop")
 RENDER_THREADS = 2
 # How long jemalloc keeps freed pages before returning them to the OS (see _reusing_memory).
@@ -451,19 +451,3 @@ def _swap_into_place(staging: Path, out_dir: Path) -> None:
     staging.rename(out_dir)
     if retired is not None:
         shutil.rmtree(retired, ignore_errors=True)
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a generated dataset folder."""
-    path = folder / MANIFEST
-    try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise OutputError(
-            f"no generated dataset at {folder} ({MANIFEST} is missing); run 'just generate' first"
-        ) from error
-    except json.JSONDecodeError as error:
-        raise OutputError(
-            f"{path} is not valid JSON (line {error.lineno}); run 'just generate' again"
-        ) from error
-    return manifest

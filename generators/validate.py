@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from generators.exceptions import GeneratorError
-from generators.output import read_manifest
+from generators.manifest import read_manifest
 from generators.terminology import TERMINOLOGY_FILE, omop_id_system
 
 

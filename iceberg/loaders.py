@@ -47,7 +47,7 @@ from pyiceberg.expressions import In, Reference
 from pyiceberg.expressions.literals import literal
 from pyiceberg.table import Table, Transaction
 
-from generators.output import read_manifest
+from generators.manifest import read_manifest
 from iceberg import streaming
 from iceberg.catalog import BRONZE
 from iceberg.exceptions import CountCheckError, LedgerError, LoadInterruptedError, SourceFileError

@@ -11,7 +11,8 @@ import pytest
 
 from generators.config import GeneratorConfig
 from generators.exceptions import OutputError
-from generators.output import OMOP_RENDERERS, generate, read_manifest
+from generators.manifest import read_manifest
+from generators.output import OMOP_RENDERERS, generate
 from generators.population import draw_batch
 
 

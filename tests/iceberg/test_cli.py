@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from iceberg import catalog as catalog_module
 from iceberg.catalog import load_catalog
 from iceberg.exceptions import CatalogConfigError
 from iceberg.loaders import load_fhir
-from tests.conftest import python_module
+from tests.conftest import python_module, run
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
@@ -133,3 +134,12 @@ def test_bench_bronze_sizes_are_checked_first() -> None:
     _one_line_error(result, "--bundle-files needs a number of files")
     result = python_module("iceberg.bench", "20000000")
     _one_line_error(result, "at most 10,000,000")
+
+
+def test_the_iceberg_cli_does_not_import_the_generator() -> None:
+    """`just load` reads a manifest; it must not pay for numpy's renderers, faker and rich."""
+    heavy = ("generators.output", "generators.population", "generators.fhir", "faker", "rich")
+    probe = f"import sys, iceberg.__main__; print([m for m in {heavy!r} if m in sys.modules])"
+    result = run([sys.executable, "-c", probe])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -14,7 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from generators.output import read_manifest
+from generators.manifest import read_manifest
 from iceberg.catalog import load_catalog
 from iceberg.loaders import LEDGER_LOCATION_PROPERTY, load_generated, table_ledger
 from tests.conftest import python_module

@@ -12,7 +12,8 @@ from pyiceberg.catalog import Catalog
 from pyiceberg.table import Table
 
 from generators.config import GeneratorConfig
-from generators.output import generate, read_manifest
+from generators.manifest import read_manifest
+from generators.output import generate
 from iceberg.catalog import load_catalog
 from iceberg.exceptions import (
     CatalogConfigError,
