@@ -264,6 +264,8 @@ def check(lakehouse: Path, manifest: dict[str, Any]) -> tuple[list[ModelParity],
                 continue
             if node["resource_type"] != "model":
                 continue
+            if node["config"]["materialized"] == "ephemeral":
+                continue  # no relation of its own: compared inside the models that read it
             relation = f'"{node["schema"]}"."{node["alias"]}"'
             verdict = ModelParity(node["name"], f"{node['schema']}.{node['alias']}")
             verdict.known_gap = gaps.get(node["name"])

@@ -1,5 +1,5 @@
 {#-
-    The columns of one clinical fact (int_fhir_clinical_events), in one order and with one type
+    The columns of one clinical fact (int_fhir_clinical_events_routed), in one order and with one type
     each, so the four resource types can be unioned: `values` maps a column to its expression
     for this resource type; a column it leaves out is a typed null. The columns every resource
     type has (no null type here) must be given.

@@ -6,7 +6,19 @@
 -#}
 {% macro record_run_results(results) %}
     {%- if execute and results -%}
-        {%- do run_query(healthlake.create_run_results_table()) -%}
+        {%- do run_query(healthlake.create_ops_table('dbt_run_results', [
+            ('pipeline_run_id', 'varchar'),
+            ('dbt_invocation_id', 'varchar'),
+            ('target_name', 'varchar'),
+            ('node_id', 'varchar'),
+            ('resource_type', 'varchar'),
+            ('status', 'varchar'),
+            ('failures', 'bigint'),
+            ('rows_affected', 'bigint'),
+            ('execution_seconds', 'double'),
+            ('run_started_at', 'timestamp'),
+            ('run_finished_at', 'timestamp'),
+        ])) -%}
         {%- set finished_at = modules.datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M:%S') -%}
         {%- set started_at = run_started_at.strftime('%Y-%m-%d %H:%M:%S') -%}
         {%- set rows = [] -%}
@@ -33,42 +45,3 @@
         {%- endfor -%}
     {%- endif -%}
 {% endmacro %}
-
-{% macro create_run_results_table() -%}
-    {{ return(adapter.dispatch('create_run_results_table', 'healthlake')()) }}
-{%- endmacro %}
-
-{% macro default__create_run_results_table() -%}
-    create schema if not exists ops;
-    create table if not exists ops.dbt_run_results (
-        pipeline_run_id varchar,
-        dbt_invocation_id varchar,
-        target_name varchar,
-        node_id varchar,
-        resource_type varchar,
-        status varchar,
-        failures bigint,
-        rows_affected bigint,
-        execution_seconds double,
-        run_started_at timestamp,
-        run_finished_at timestamp
-    )
-{%- endmacro %}
-
-{% macro athena__create_run_results_table() -%}
-    create table if not exists ops.dbt_run_results (
-        pipeline_run_id string,
-        dbt_invocation_id string,
-        target_name string,
-        node_id string,
-        resource_type string,
-        status string,
-        failures bigint,
-        rows_affected bigint,
-        execution_seconds double,
-        run_started_at timestamp,
-        run_finished_at timestamp
-    )
-    location '{{ target.s3_data_dir.rstrip("/") }}/ops/dbt_run_results/'
-    tblproperties ('table_type' = 'ICEBERG', 'format' = 'parquet')
-{%- endmacro %}

@@ -23,7 +23,7 @@ diagnosed as (
     select distinct
         person_id,
         condition_group
-    from {{ ref('int_chronic_condition_diagnoses') }}
+    from {{ ref('int_chronic_conditions_diagnosed') }}
 
 ),
 

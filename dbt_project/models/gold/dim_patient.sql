@@ -15,21 +15,9 @@ deaths as (
 
 ),
 
-person_ids as (
-
-    select * from {{ ref('int_person_ids') }}
-
-),
-
 patients as (
 
-    select * from {{ ref('stg_fhir__patients') }}
-
-),
-
-feed as (
-
-    select * from {{ ref('stg_omop_feed__persons') }}
+    select * from {{ ref('int_patients_identified') }}
 
 ),
 
@@ -54,26 +42,22 @@ final as (
         patients.address_postal_code,
         deaths.death_date,
         deaths.person_id is not null as is_deceased,
-        feed.person_id is not null as is_in_omop_feed,
+        patients.is_in_omop_feed,
         coalesce(
-            feed.year_of_birth = person.year_of_birth
-            and coalesce(feed.month_of_birth, -1) = coalesce(person.month_of_birth, -1)
-            and coalesce(feed.day_of_birth, -1) = coalesce(person.day_of_birth, -1)
-            and feed.gender_concept_id = person.gender_concept_id
-            and feed.race_concept_id = person.race_concept_id
-            and feed.ethnicity_concept_id = person.ethnicity_concept_id,
+            patients.feed_year_of_birth = person.year_of_birth
+            and coalesce(patients.feed_month_of_birth, -1) = coalesce(person.month_of_birth, -1)
+            and coalesce(patients.feed_day_of_birth, -1) = coalesce(person.day_of_birth, -1)
+            and patients.feed_gender_concept_id = person.gender_concept_id
+            and patients.feed_race_concept_id = person.race_concept_id
+            and patients.feed_ethnicity_concept_id = person.ethnicity_concept_id,
             false
         ) as is_reconciled_with_feed,
         {{ lineage_columns() }}
     from person
-    inner join person_ids
-        on person.person_id = person_ids.person_id
     inner join patients
-        on person_ids.patient_id = patients.patient_id
+        on person.person_id = patients.person_id
     left join deaths
         on person.person_id = deaths.person_id
-    left join feed
-        on person.person_id = feed.person_id
 
 )
 

@@ -6,13 +6,13 @@ with
 
 diagnoses as (
 
-    select * from {{ ref('int_chronic_condition_diagnoses') }}
+    select * from {{ ref('int_chronic_conditions_diagnosed') }}
 
 ),
 
 measurements as (
 
-    select * from {{ ref('int_chronic_condition_measurements') }}
+    select * from {{ ref('int_chronic_conditions_measured') }}
 
 ),
 

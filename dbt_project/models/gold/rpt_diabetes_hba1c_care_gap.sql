@@ -5,7 +5,7 @@ with
 
 diagnoses as (
 
-    select * from {{ ref('int_chronic_condition_diagnoses') }}
+    select * from {{ ref('int_chronic_conditions_diagnosed') }}
     where condition_group = 'diabetes' and diagnosis_date <= {{ as_of_date() }}
 
 ),
@@ -34,14 +34,31 @@ diabetics as (
 
 ),
 
+ranked_tests as (
+
+    -- Two results on the same day (a repeat test) are ordered by time, then by id, so the last
+    -- one is the same on every run and engine (max_by on the date alone picked either).
+    select
+        person_id,
+        measurement_date,
+        value_as_number,
+        row_number() over (
+            partition by person_id
+            order by
+                measurement_date desc, measurement_datetime desc nulls last, measurement_id desc
+        ) as recency
+    from hba1c
+
+),
+
 last_tests as (
 
     select
         person_id,
-        max(measurement_date) as last_hba1c_date,
-        max_by(value_as_number, measurement_date) as last_hba1c_percent
-    from hba1c
-    group by person_id
+        measurement_date as last_hba1c_date,
+        value_as_number as last_hba1c_percent
+    from ranked_tests
+    where recency = 1
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 codings as (
 
-    select * from {{ ref('int_fhir_codings') }}
+    select * from {{ ref('int_fhir_codings_unnested') }}
 
 ),
 

@@ -1,5 +1,5 @@
 -- Every practitioner and organization reference the OMOP tables use, resolved once to the key
--- int_providers, int_care_sites and the id map use: an Encounter's practitioner
+-- int_providers_resolved, int_care_sites_resolved and the id map use: an Encounter's practitioner
 -- (participant[0].individual) and service provider (serviceProvider), and the practitioner an
 -- event names for itself (Condition.asserter/recorder, MedicationRequest.requester,
 -- Procedure.performer[0].actor, Observation.performer[0]). Each resolves to
@@ -44,7 +44,7 @@ observations as (
 
 identifiers as (
 
-    select * from {{ ref('int_fhir_resource_identifiers') }}
+    select * from {{ ref('int_fhir_resource_identifiers_unnested') }}
 
 ),
 

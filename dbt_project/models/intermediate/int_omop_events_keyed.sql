@@ -1,7 +1,7 @@
 -- Clinical events with their OMOP ids: the event's own id in its target table, its person, its
--- visit and its provider. The visit is one that made it into omop.visit_occurrence for the same
--- person: an encounter the export lacks leaves visit_occurrence_id null. The provider is the
--- practitioner the resource names for itself (Condition.asserter/recorder,
+-- visit and its provider. The visit is one of int_visits_resolved (what omop.visit_occurrence
+-- holds) for the same person: an encounter the export lacks leaves visit_occurrence_id null.
+-- The provider is the practitioner the resource names for itself (Condition.asserter/recorder,
 -- MedicationRequest.requester, Procedure.performer[0].actor, Observation.performer[0]), resolved
 -- like the visit's practitioner, else the visit's provider, else null (the OHDSI convention).
 -- Events whose patient is not in the data cannot enter the CDM (person_id is required);
@@ -10,13 +10,13 @@ with
 
 events as (
 
-    select * from {{ ref('int_fhir_clinical_events') }}
+    select * from {{ ref('int_fhir_clinical_events_routed') }}
 
 ),
 
 person_ids as (
 
-    select * from {{ ref('int_person_ids') }}
+    select * from {{ ref('int_person_ids_assigned') }}
 
 ),
 
@@ -28,7 +28,7 @@ id_map as (
 
 visits as (
 
-    select * from {{ ref('visit_occurrence') }}
+    select * from {{ ref('int_visits_resolved') }}
 
 ),
 

@@ -25,25 +25,25 @@ encounters as (
 
 events as (
 
-    select * from {{ ref('int_fhir_clinical_events') }}
+    select * from {{ ref('int_fhir_clinical_events_routed') }}
 
 ),
 
 locations as (
 
-    select * from {{ ref('int_locations') }}
+    select * from {{ ref('int_locations_deduplicated') }}
 
 ),
 
 care_sites as (
 
-    select * from {{ ref('int_care_sites') }}
+    select * from {{ ref('int_care_sites_resolved') }}
 
 ),
 
 providers as (
 
-    select * from {{ ref('int_providers') }}
+    select * from {{ ref('int_providers_resolved') }}
 
 ),
 

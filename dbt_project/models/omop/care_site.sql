@@ -4,7 +4,7 @@ with
 
 care_sites as (
 
-    select * from {{ ref('int_care_sites') }}
+    select * from {{ ref('int_care_sites_resolved') }}
 
 ),
 

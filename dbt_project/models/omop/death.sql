@@ -10,7 +10,7 @@ patients as (
 
 person_ids as (
 
-    select * from {{ ref('int_person_ids') }}
+    select * from {{ ref('int_person_ids_assigned') }}
 
 ),
 

@@ -3,7 +3,7 @@ with
 
 locations as (
 
-    select * from {{ ref('int_locations') }}
+    select * from {{ ref('int_locations_deduplicated') }}
 
 ),
 

@@ -6,7 +6,7 @@ with
 
 person_ids as (
 
-    select * from {{ ref('int_person_ids') }}
+    select * from {{ ref('int_person_ids_assigned') }}
 
 ),
 

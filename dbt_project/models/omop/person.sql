@@ -13,7 +13,7 @@ patients as (
 
 events as (
 
-    select * from {{ ref('int_fhir_clinical_events') }}
+    select * from {{ ref('int_fhir_clinical_events_routed') }}
 
 ),
 
@@ -51,7 +51,7 @@ concepts as (
 
 person_ids as (
 
-    select * from {{ ref('int_person_ids') }}
+    select * from {{ ref('int_person_ids_assigned') }}
 
 ),
 

@@ -3,7 +3,7 @@ with
 
 providers as (
 
-    select * from {{ ref('int_providers') }}
+    select * from {{ ref('int_providers_resolved') }}
 
 ),
 

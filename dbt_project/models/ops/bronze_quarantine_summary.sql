@@ -5,22 +5,22 @@ with
 
 quarantined as (
 
-    select * from {{ source('fhir', 'quarantine') }}
+    select * from {{ ref('stg_fhir__quarantined_records') }}
 
 ),
 
 final as (
 
     select
-        pipeline_run_id as load_pipeline_run_id,
+        load_pipeline_run_id,
         source_file,
-        coalesce(resource_type, 'unknown') as resource_type,
+        resource_type,
         reason,
         count(*) as quarantined_records,
         min(source_line) as first_source_line,
         {{ lineage_columns() }}
     from quarantined
-    group by pipeline_run_id, source_file, coalesce(resource_type, 'unknown'), reason
+    group by load_pipeline_run_id, source_file, resource_type, reason
 
 )
 

@@ -73,7 +73,7 @@ resources_in as (
 
 person_ids as (
 
-    select * from {{ ref('int_person_ids') }}
+    select * from {{ ref('int_person_ids_assigned') }}
 
 ),
 

@@ -139,7 +139,7 @@ undated_events as (
         'dated on the day it was loaded (imputed)' as consequence,
         source_file,
         bronze_pipeline_run_id
-    from {{ ref('int_fhir_clinical_events') }}
+    from {{ ref('int_fhir_clinical_events_routed') }}
     where start_date_source = 'load'
 
 ),

@@ -5,7 +5,7 @@ with
 
 events as (
 
-    select * from {{ ref('int_fhir_clinical_events') }}
+    select * from {{ ref('int_fhir_clinical_events_routed') }}
     where concept_id = 0
 
 ),

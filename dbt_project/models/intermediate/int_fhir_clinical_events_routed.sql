@@ -14,7 +14,7 @@ conditions as (
 
 observation_values as (
 
-    select * from {{ ref('int_fhir_observation_values') }}
+    select * from {{ ref('int_fhir_observation_values_unnested') }}
 
 ),
 
