@@ -23,14 +23,3 @@
         else upper(replace({{ postal }}, ' ', ''))
     end as address_postal_code
 {%- endmacro %}
-
-{#- The key of an address in the location id map: state|city|postal code of the normalised
-    columns above, the city case-folded. -#}
-{% macro location_key(city, state, postal_code) -%}
-    'Location/'
-    || coalesce(upper({{ state }}), '')
-    || '|'
-    || coalesce(lower({{ city }}), '')
-    || '|'
-    || coalesce({{ postal_code }}, '')
-{%- endmacro %}

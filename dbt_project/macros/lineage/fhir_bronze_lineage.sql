@@ -1,16 +1,4 @@
 {#-
-    The bronze lineage columns staging passes on: the file a row was loaded from, and the run and
-    time of that load. `relation` qualifies them in selects that join other CTEs; single-table
-    selects leave it out.
--#}
-{% macro bronze_lineage(relation=none) -%}
-    {%- set prefix = relation ~ '.' if relation else '' -%}
-    {{ prefix }}source_file,
-    {{ prefix }}pipeline_run_id as bronze_pipeline_run_id,
-    {{ prefix }}loaded_at as bronze_loaded_at
-{%- endmacro %}
-
-{#-
     bronze_lineage, the resource's meta.lastUpdated (as a date, and as the UTC instant that chose
     this version), and whether another version tied with it (see fhir_latest_versions), for FHIR
     staging. `relation` must be the CTE that fhir_latest_versions made.
