@@ -1,14 +1,17 @@
-"""The dbt graph runs one way: sources -> staging -> intermediate -> omop -> gold; ops reads any
-layer and feeds none. Read from the manifest `dbt parse` writes, so a ref that points backwards
-fails here before it confuses a reader (docs/architecture.md draws the same graph)."""
+"""The dbt project's layout rules: the graph runs one way (sources -> staging -> intermediate ->
+omop -> gold; ops reads any layer and feeds none), read from the manifest `dbt parse` writes, so
+a ref that points backwards fails here before it confuses a reader (docs/architecture.md draws
+the same graph); each model's YAML sits beside its SQL; one macro per file."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import REPO_ROOT, run
 
@@ -87,3 +90,20 @@ def test_a_backward_ref_is_reported(manifest: dict[str, Any]) -> None:
     assert layer_violations(broken) == [
         "intermediate model int_omop_events_keyed reads omop visit_occurrence"
     ]
+
+
+def test_every_model_has_its_yaml_beside_it() -> None:
+    """`visit_occurrence.sql` + `visit_occurrence.yml`, the YAML describing that model alone."""
+    for sql in (REPO_ROOT / "dbt_project" / "models").rglob("*.sql"):
+        yml = sql.with_suffix(".yml")
+        assert yml.exists(), f"{sql.relative_to(REPO_ROOT)} has no {yml.name} beside it"
+        described = [model["name"] for model in yaml.safe_load(yml.read_text())["models"]]
+        assert described == [sql.stem], f"{yml.relative_to(REPO_ROOT)} describes {described}"
+
+
+def test_one_macro_per_file_named_as_the_file() -> None:
+    """A macro and its dispatch implementations (`default__x`, `athena__x`) per file, x.sql."""
+    for path in (REPO_ROOT / "dbt_project" / "macros").rglob("*.sql"):
+        names = re.findall(r"\{%-?\s*macro\s+(\w+)", path.read_text())
+        families = {re.sub(r"^(default|athena|duckdb|trino)__", "", name) for name in names}
+        assert families == {path.stem}, f"{path.relative_to(REPO_ROOT)} defines {sorted(names)}"
