@@ -25,11 +25,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pyiceberg.exceptions import CommitFailedException
 
-from generators.cli import OneLineParser, path_argument
-from generators.exceptions import GeneratorError
+from common.cli import OneLineParser, path_argument, print_error
+from common.errors import HealthlakeError
 from iceberg.build import TARGETS, build
 from iceberg.catalog import load_catalog
-from iceberg.exceptions import BuildFailedError, IcebergLayerError
+from iceberg.exceptions import IcebergLayerError
 from iceberg.lakehouse import lakehouse_path, summary
 from iceberg.loaders import LoadReport, load_fhir, load_generated
 from iceberg.maintenance import DEFAULT_KEEP_SNAPSHOTS, DEFAULT_ORPHAN_AGE, maintain_namespace
@@ -231,12 +231,9 @@ def main(argv: list[str] | None = None) -> int:
             if not path.exists():
                 raise IcebergLayerError(f"no lakehouse at {path}; run 'just build' first")
             print(summary(path, args.elapsed, full=args.full))
-    except BuildFailedError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    except (IcebergLayerError, GeneratorError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except HealthlakeError as error:
+        # A failed build exits 1 (or 128 + the signal that stopped it), the others 2.
+        return print_error(error)
     except CommitFailedException as error:
         print(
             f"error: another writer committed to the same table first ({error}); run the "

@@ -1,8 +1,10 @@
 """Named errors of the Iceberg layer; the command line prints them as one line and exits 2
 (a failed build: 1, see BuildFailedError)."""
 
+from common.errors import HealthlakeError
 
-class IcebergLayerError(Exception):
+
+class IcebergLayerError(HealthlakeError):
     """Base class: something the user can fix (the message says what, where and what to do)."""
 
 

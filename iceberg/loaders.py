@@ -23,7 +23,6 @@ Rules every loader keeps:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 import shutil
@@ -47,6 +46,7 @@ from pyiceberg.expressions import In, Reference
 from pyiceberg.expressions.literals import literal
 from pyiceberg.table import Table, Transaction
 
+from common.hashing import file_sha256
 from generators.manifest import read_manifest
 from iceberg import streaming
 from iceberg.catalog import BRONZE
@@ -217,15 +217,6 @@ class _TableWrite:
     # Every path whose earlier rows this write removes (those with rows here, and those being
     # reloaded whose new content no longer feeds this table).
     replaced: set[str]
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 # --- The ledger of loaded files ----------------------------------------------------------------

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `scripts.parity` importable
-from scripts.parity import compare  # noqa: E402
+from common.paths import REPO_ROOT
+from scripts.parity import compare
 
 
 def _required(name: str) -> str:

@@ -37,8 +37,8 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT = REPO_ROOT / "dbt_project"
+from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+
 KNOWN_GAPS_FILE = Path(__file__).with_name("parity_known_gaps.yml")
 # Hand-written exports with the shapes real FHIR has; synthea_like names its practitioners and
 # organizations by conditional reference, so reference resolution has rows to compare.
@@ -119,14 +119,14 @@ def build_native(workdir: Path, patients: int) -> tuple[Path, dict[str, str]]:
         "DBT_TARGET_PATH": str(workdir / "duckdb_target"),
         "DBT_LOG_PATH": str(workdir / "logs"),
         "PIPELINE_RUN_ID": "parity",
-        "DBT_PROFILES_DIR": str(REPO_ROOT / "profiles"),
+        "DBT_PROFILES_DIR": str(PROFILES_DIR),
     }
     python = sys.executable
     generated = warehouse / "generated"
     _run([python, "-m", "generators", "generate", str(patients), "7", "--out", str(generated)], env)
     _run([python, "-m", "iceberg", "load", "--from", str(generated)], env)
     _run([python, "-m", "iceberg", "ingest-fhir", *map(str, FIXTURE_FHIR)], env)
-    _run(["dbt", "build", "--target", "duckdb", "--quiet"], env, cwd=DBT_PROJECT)
+    _run(["dbt", "build", "--target", "duckdb", "--quiet"], env, cwd=DBT_PROJECT_DIR)
     return warehouse / "lakehouse.duckdb", env
 
 
@@ -180,10 +180,10 @@ def compile_athena(workdir: Path, endpoint: str, lakehouse: Path) -> dict[str, A
         "DBT_TARGET_PATH": str(workdir / "athena_target"),
         "DBT_LOG_PATH": str(workdir / "logs"),
         "PIPELINE_RUN_ID": "parity",
-        "DBT_PROFILES_DIR": str(REPO_ROOT / "profiles"),
+        "DBT_PROFILES_DIR": str(PROFILES_DIR),
     }
     register_bronze_in_glue(lakehouse, env)
-    _run(["dbt", "compile", "--target", "athena", "--quiet"], env, cwd=DBT_PROJECT)
+    _run(["dbt", "compile", "--target", "athena", "--quiet"], env, cwd=DBT_PROJECT_DIR)
     manifest: dict[str, Any] = json.loads(
         (workdir / "athena_target" / "manifest.json").read_text(encoding="utf-8")
     )

@@ -24,11 +24,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from common.defaults import DEFAULT_PATIENTS, DEFAULT_SEED
 from healthlake_infra import layout
 from healthlake_infra.nag import acknowledge
 
-DEFAULT_PATIENTS = 10_000
-DEFAULT_SEED = 42
 TASK_CPU = 1024
 TASK_MEMORY_MIB = 4096
 STEP_TIMEOUT = Duration.hours(1)

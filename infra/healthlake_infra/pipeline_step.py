@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from healthlake_infra import layout
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(os.environ.get("HEALTHLAKE_STEP_WORKDIR", "/tmp/healthlake"))
 DBT_ARTIFACTS = ("run_results.json", "manifest.json")
 
@@ -108,8 +108,8 @@ def build(s3: Any, bucket: str, run_id: str) -> int:
     os.environ["DBT_LOG_PATH"] = str(WORK / "dbt" / "logs")
     dbt = str(Path(sys.executable).with_name("dbt"))
     code = run(
-        [dbt, "build", "--target", "athena", "--profiles-dir", str(REPO_ROOT / "profiles")],
-        cwd=REPO_ROOT / "dbt_project",
+        [dbt, "build", "--target", "athena", "--profiles-dir", str(PROFILES_DIR)],
+        cwd=DBT_PROJECT_DIR,
     )
     # The artifacts are the evidence of a failed build as much as of a good one.
     for name in DBT_ARTIFACTS:

@@ -1,7 +1,10 @@
-"""What the command lines of both packages share: one-line usage errors, checked arguments.
+"""One command-line style for every program of the repository: argparse, with one-line errors.
 
 argparse prints its usage block and then the error, and a typo in a flag reads like a crash.
 Every error of our command lines is one line instead: what was wrong, and where to read more.
+Programs with several commands give each its own subparser (`python -m iceberg load`); every
+parser is a `OneLineParser`, and every error a user can fix is a `HealthlakeError` printed by
+`print_error`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import NoReturn
+
+from common.errors import HealthlakeError
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -32,3 +37,9 @@ def path_argument(text: str) -> Path:
             f"{text!r} is an empty path; name a file or folder (. for the current folder)"
         )
     return Path(text)
+
+
+def print_error(error: HealthlakeError) -> int:
+    """Print `error: MESSAGE` on stderr; return the exit status the command should end with."""
+    print(f"error: {error}", file=sys.stderr)
+    return error.exit_code
