@@ -30,7 +30,7 @@ run-local patients="10000" seed="42":
     just generate "$1" "$2"
     just load
     just build duckdb
-    python -m iceberg summary --elapsed "$SECONDS"
+    python -m lakehouse summary --elapsed "$SECONDS"
 
 # Generate a seeded synthetic population as FHIR NDJSON + OMOP Parquet in warehouse/generated
 [no-exit-message]
@@ -104,12 +104,12 @@ bench-bronze *sizes="10000 1000000":
     #!/usr/bin/env bash
     set -euo pipefail
     if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
-    python -m iceberg.bench "$@"
+    python -m lakehouse.bench "$@"
 
 # Build every dbt model, seed and test on a target (duckdb or athena); on duckdb the lakehouse changes only if all passed
 [no-exit-message]
 build target="duckdb":
-    python -m iceberg build "$@"
+    python -m lakehouse build "$@"
 
 # Prove Athena parity offline: every model compiles and parses for Athena and returns DuckDB's rows
 [no-exit-message]

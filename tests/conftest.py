@@ -62,6 +62,17 @@ def run(
     )
 
 
+def one_line_error(
+    result: subprocess.CompletedProcess[str], *expected: str, exit_code: int = 2
+) -> None:
+    """The command failed with `exit_code` and one line `error: ...` holding every `expected`."""
+    assert result.returncode == exit_code, result.stdout + result.stderr
+    assert result.stderr.startswith("error: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    for text in expected:
+        assert text in result.stderr
+
+
 def python_module(
     module: str, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -159,7 +159,7 @@ def test_build_refuses_an_unknown_target() -> None:
         ),
         (["bench"], "-m generators bench 10000 100000 1000000 --work-dir {w}/bench"),
         (["bench", "7"], "-m generators bench 7 --work-dir {w}/bench"),
-        (["bench-bronze"], "-m iceberg.bench 10000 1000000"),
+        (["bench-bronze"], "-m lakehouse.bench 10000 1000000"),
         (["load"], "-m iceberg load --from {w}/generated"),
         (
             ["load", "glue", "--force"],

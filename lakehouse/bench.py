@@ -14,7 +14,7 @@ Patient, an Encounter, an Observation and a Condition): loading the folder, then
 bronze tables, which must not grow with the number of files loaded (the ledger of loaded files
 is a Parquet file beside it, not a table property).
 
-python -m iceberg.bench 10000 1000000 [--bundle-files 10000]   # --bundle-files 0 skips it
+python -m lakehouse.bench 10000 1000000 [--bundle-files 10000]   # --bundle-files 0 skips it
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def run_step(step: str, folder: Path) -> dict[str, float]:
         report = load_fhir(catalog, [source], f"bench-{step}")
         rows = sum(table.rows for table in report.tables)
     else:
-        from iceberg.duckdb_mirror import mirror_namespace
+        from lakehouse.duckdb_mirror import mirror_namespace
 
         with duckdb.connect(str(folder / "lakehouse.duckdb")) as conn:
             mirrored = mirror_namespace(load_catalog("local"), conn)
@@ -137,7 +137,7 @@ def bench_bundles(count: int) -> list[tuple[str, dict[str, float]]]:
 
 def _run_in_subprocess(step: str, folder: Path) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, "-m", "iceberg.bench", "--step", step, str(folder)],
+        [sys.executable, "-m", "lakehouse.bench", "--step", step, str(folder)],
         env={**_env(), "HEALTHLAKE_WAREHOUSE": str(folder)},
         capture_output=True,
         text=True,
