@@ -144,7 +144,6 @@ lint:
     ruff check .
     ruff format --check .
     mypy
-    mypy scripts/parity.py
     cd "$DBT_PROJECT_DIR" && sqlfluff lint models macros --disable-progress-bar
 
 # Remove everything the pipeline wrote under warehouse/ (staging folders of killed generates included) and dbt's build output
@@ -187,7 +186,7 @@ deploy stage="dev":
     export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
     export CDK_DISABLE_CLI_TELEMETRY=true
     cd infra
-    prefix_list="$(PYTHONPATH=. python -m healthlake_infra.preflight)"
+    prefix_list="$(python -m healthlake_infra.preflight)"
     image_tag="$(git rev-parse --short=12 HEAD)"
     if [ ! -x node_modules/.bin/cdk ]; then npm ci --no-audit --no-fund --loglevel=error; fi
     # Once per account and region; quick and unchanged when it was done before.

@@ -1,7 +1,7 @@
 """The pipeline: generate -> load -> dbt build -> evidence on ECS Fargate, driven by Step Functions.
 
 Every step runs the same image (infra/docker/Dockerfile) with `python -m
-healthlake_infra.pipeline_step <step>`; each step has its own task definition so it runs with its
+scripts.pipeline_step <step>`; each step has its own task definition so it runs with its
 own role (Step Functions cannot override a task's role). The execution name is the run id:
 `PIPELINE_RUN_ID` in every step's environment.
 """
@@ -121,7 +121,7 @@ class Pipeline(Construct):
                 self,
                 name,
                 state_name=name,
-                comment=f"python -m healthlake_infra.pipeline_step {name.lower()}",
+                comment=f"python -m scripts.pipeline_step {name.lower()}",
                 integration_pattern=sfn.IntegrationPattern.RUN_JOB,
                 cluster=self.cluster,
                 task_definition=definition,

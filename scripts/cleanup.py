@@ -1,4 +1,4 @@
-"""Empty and delete what the stack of a stage made: `scripts/cleanup STAGE [--dry-run]`.
+"""Empty and delete what the stack of a stage made: `scripts/cleanup STAGE [--dry-run]` runs this.
 
 CloudFormation cannot delete a bucket that holds objects or an ECR repository that holds images,
 so this empties them first (every object version and delete marker: the buckets are versioned),

@@ -1,9 +1,9 @@
-"""One step of the AWS pipeline, as the container image runs it.
+"""One step of the AWS pipeline, as the container image (infra/docker/Dockerfile) runs it.
 
-    python -m healthlake_infra.pipeline_step generate PATIENTS SEED
-    python -m healthlake_infra.pipeline_step load
-    python -m healthlake_infra.pipeline_step build
-    python -m healthlake_infra.pipeline_step evidence PATIENTS SEED
+    python -m scripts.pipeline_step generate PATIENTS SEED
+    python -m scripts.pipeline_step load
+    python -m scripts.pipeline_step build
+    python -m scripts.pipeline_step evidence PATIENTS SEED
 
 Each step is its own Fargate task with its own disk, so files pass between steps through the data
 lake bucket: `generate` stages its dataset under staging/generated/<run id>/ and `load` fetches it;
@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from healthlake_infra import layout
+
+from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 
 WORK = Path(os.environ.get("HEALTHLAKE_STEP_WORKDIR", "/tmp/healthlake"))
 DBT_ARTIFACTS = ("run_results.json", "manifest.json")
@@ -166,7 +167,7 @@ def evidence(s3: Any, bucket: str, run_id: str, stage: str, patients: str, seed:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m healthlake_infra.pipeline_step")
+    parser = argparse.ArgumentParser(prog="python -m scripts.pipeline_step")
     steps = parser.add_subparsers(dest="step", required=True)
     for name in ("generate", "evidence"):
         sub = steps.add_parser(name)
