@@ -37,6 +37,8 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
+from common.cli import OneLineParser, path_argument, print_error
+from common.errors import HealthlakeError
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 
 KNOWN_GAPS_FILE = Path(__file__).with_name("parity_known_gaps.yml")
@@ -56,6 +58,12 @@ VOLATILE_COLUMNS = {
     "cdm_etl_reference",
 }
 FLOAT_DIGITS = 6
+
+
+class ParityError(HealthlakeError):
+    """The check could not be made (a build failed, a setting is missing); exits 1."""
+
+    exit_code = 1
 
 
 @dataclass
@@ -106,7 +114,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> None:
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"error: {' '.join(args)} failed (exit {result.returncode}); see above")
+        raise ParityError(f"{' '.join(args)} failed (exit {result.returncode}); see above")
 
 
 def build_native(workdir: Path, patients: int) -> tuple[Path, dict[str, str]]:
@@ -323,16 +331,27 @@ def report(verdicts: list[ModelParity], unparsed_tests: list[str], tests_parsed:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the parity check; return the exit status."""
-    parser = argparse.ArgumentParser(prog="just parity", description=__doc__)
+    parser = OneLineParser(
+        prog="just parity",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--patients", type=int, default=300, help="generated population size")
-    parser.add_argument("--workdir", type=Path, default=None, help="keep the builds here")
+    parser.add_argument("--workdir", type=path_argument, default=None, help="keep the builds here")
     args = parser.parse_args(argv)
+    try:
+        return _check_parity(args.patients, args.workdir)
+    except ParityError as error:
+        return print_error(error)
+
+
+def _check_parity(patients: int, kept_workdir: Path | None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="healthlake-parity-") as scratch:
-        workdir = args.workdir or Path(scratch)
+        workdir = kept_workdir or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         print("parity: building the DuckDB lakehouse ...", file=sys.stderr)
-        lakehouse, _ = build_native(workdir, args.patients)
+        lakehouse, _ = build_native(workdir, patients)
         print("parity: compiling for athena against moto ...", file=sys.stderr)
         with moto_server() as endpoint:
             manifest = compile_athena(workdir, endpoint, lakehouse)

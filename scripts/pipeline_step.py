@@ -27,14 +27,19 @@ from typing import Any
 
 from healthlake_infra import layout
 
+from common.cli import OneLineParser
+from common.errors import HealthlakeError
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 
 WORK = Path(os.environ.get("HEALTHLAKE_STEP_WORKDIR", "/tmp/healthlake"))
 DBT_ARTIFACTS = ("run_results.json", "manifest.json")
 
 
-class StepError(Exception):
+class StepError(HealthlakeError):
     """A step cannot run: a missing setting or a missing input from an earlier step."""
+
+    # The task fails, and Step Functions retries it once, then alerts.
+    exit_code = 1
 
 
 def setting(name: str) -> str:
@@ -167,7 +172,7 @@ def evidence(s3: Any, bucket: str, run_id: str, stage: str, patients: str, seed:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m scripts.pipeline_step")
+    parser = OneLineParser(prog="python -m scripts.pipeline_step")
     steps = parser.add_subparsers(dest="step", required=True)
     for name in ("generate", "evidence"):
         sub = steps.add_parser(name)
@@ -197,7 +202,7 @@ def main(argv: list[str] | None = None, s3: Any = None) -> int:
         return evidence(s3, bucket, run_id, stage, args.patients, args.seed)
     except StepError as error:
         print(f"error: {args.step}: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
 
 
 if __name__ == "__main__":
