@@ -23,7 +23,6 @@ Rules every loader keeps:
 
 from __future__ import annotations
 
-import json
 import random
 import shutil
 import sys
@@ -75,9 +74,6 @@ from iceberg.tables import (
 # the table's metadata folder. Each commit writes a new one; an older one is garbage once no
 # table property names it (orphan-file removal keeps files named by a current table property).
 LEDGER_LOCATION_PROPERTY = "healthlake.loaded-files-location"
-# The ledger as JSON in the table metadata, as written before the Parquet ledger: still read, and
-# removed by the table's next load (whose commit writes the Parquet ledger instead).
-LEGACY_LEDGER_PROPERTY = "healthlake.loaded-files"
 LEDGER_SCHEMA = pa.schema(
     [
         pa.field("path", pa.string(), nullable=False),
@@ -223,23 +219,13 @@ class _TableWrite:
 
 
 def table_ledger(table: Table) -> dict[str, LedgerEntry]:
-    """The files a table holds rows of: its Parquet ledger, or the legacy JSON property.
+    """The files a table holds rows of, from its Parquet ledger (none before its first load).
 
     Raises:
         LedgerError: the table names a ledger file that cannot be read.
     """
     location = table.properties.get(LEDGER_LOCATION_PROPERTY)
-    if location is not None:
-        return _read_ledger_file(table, location)
-    raw: dict[str, Any] = json.loads(table.properties.get(LEGACY_LEDGER_PROPERTY, "{}"))
-    ledger = {}
-    for path, value in raw.items():
-        if isinstance(value, str):
-            # Written before the ledger recorded runs: a file that fed this one table.
-            ledger[path] = LedgerEntry(value, None, 1)
-        else:
-            ledger[path] = LedgerEntry(value["sha256"], value.get("run_id"), int(value["tables"]))
-    return ledger
+    return {} if location is None else _read_ledger_file(table, location)
 
 
 def _read_ledger_file(table: Table, location: str) -> dict[str, LedgerEntry]:
@@ -386,9 +372,6 @@ def _stage(catalog: Catalog, write: _TableWrite, run_id: str) -> tuple[Transacti
             snapshot_properties={RUN_ID_PROPERTY: run_id},
         )
     transaction.set_properties({LEDGER_LOCATION_PROPERTY: _write_ledger_file(table, ledger)})
-    if LEGACY_LEDGER_PROPERTY in table.properties:
-        # Migrated: the Parquet ledger above holds the legacy entries that still apply.
-        transaction.remove_properties(LEGACY_LEDGER_PROPERTY)
     return transaction, counted.rows
 
 
@@ -709,29 +692,6 @@ def _omop_write(cdm_table: str, path: Path, sha: str, run_id: str, stamp: dateti
         {source: LedgerEntry(sha, run_id, 1)},
         {source},
     )
-
-
-def load_omop_parquet(
-    catalog: Catalog,
-    cdm_table: str,
-    files: list[Path],
-    run_id: str,
-    *,
-    force: bool = False,
-    loaded_at: datetime | None = None,
-) -> LoadReport:
-    """Load OMOP CDM Parquet files of one CDM table into `bronze.omop_<cdm_table>`."""
-    report = LoadReport(run_id)
-    writes = _omop_writes(
-        [(cdm_table, path) for path in files],
-        run_id,
-        report,
-        read_ledgers(catalog),
-        force=force,
-        stamp=loaded_at or _now(),
-    )
-    report.tables = _write_all(catalog, writes, run_id)
-    return report
 
 
 def _omop_writes(
