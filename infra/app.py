@@ -10,6 +10,7 @@ region from the credentials it runs with. The stack of the stage is
 from __future__ import annotations
 
 import aws_cdk as cdk
+
 from healthlake_infra.stack import stage_stack
 
 if __name__ == "__main__":

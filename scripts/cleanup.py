@@ -13,10 +13,9 @@ import sys
 import time
 from typing import Any
 
-from healthlake_infra.layout import stack_name
-
 from common.cli import OneLineParser
 from common.errors import HealthlakeError
+from healthlake_infra.layout import stack_name
 
 ATTEMPTS = 3
 

@@ -25,11 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from healthlake_infra import layout
-
 from common.cli import OneLineParser
 from common.errors import HealthlakeError
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from healthlake_infra import layout
 
 WORK = Path(os.environ.get("HEALTHLAKE_STEP_WORKDIR", "/tmp/healthlake"))
 DBT_ARTIFACTS = ("run_results.json", "manifest.json")

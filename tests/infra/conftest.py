@@ -33,6 +33,7 @@ class Synthesized:
     def __init__(self, outdir: Path) -> None:
         import aws_cdk as cdk
         from aws_cdk.assertions import Template
+
         from healthlake_infra.stack import stage_stack
 
         self.app = cdk.App(context=cdk_context(), outdir=str(outdir))
