@@ -12,13 +12,21 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from common.errors import HealthlakeError
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line (`error: PROG: MESSAGE; see PROG --help`)."""
+    """An argument parser whose errors are one line (`error: PROG: MESSAGE; see PROG --help`).
+
+    `--help` prints the description as it is written (our descriptions are module docstrings,
+    laid out by hand), unless another `formatter_class` is given.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         """Print the usage error as one line and exit 2, as argparse does."""

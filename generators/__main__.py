@@ -23,11 +23,7 @@ DEFAULT_OUT = Path("warehouse/generated")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="python -m generators",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = OneLineParser(prog="python -m generators", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="draw a seeded population and write FHIR + OMOP")
     gen.add_argument(

@@ -21,11 +21,7 @@ from lakehouse.exceptions import LakehouseError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="python -m lakehouse",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = OneLineParser(prog="python -m lakehouse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     building = commands.add_parser(
         "build",

@@ -151,11 +151,7 @@ def _run_in_subprocess(step: str, folder: Path) -> dict[str, float]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="python -m lakehouse.bench",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = OneLineParser(prog="python -m lakehouse.bench", description=__doc__)
     parser.add_argument(
         "sizes",
         nargs="*",

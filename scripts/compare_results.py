@@ -12,7 +12,6 @@ time and invocation columns left out), one line per table. Exit status 1 if any 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -76,11 +75,7 @@ def compare_with_lakehouse(lakehouse: Path, tables: dict[str, object]) -> list[t
 
 def main(argv: list[str] | None = None) -> int:
     """Compare and print; return the exit status."""
-    parser = OneLineParser(
-        prog="scripts/compare_results.py",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = OneLineParser(prog="scripts/compare_results.py", description=__doc__)
     parser.add_argument("--schemas", nargs="+", default=["omop", "gold"])
     parser.add_argument(
         "--lakehouse", type=path_argument, default=REPO_ROOT / "warehouse" / "lakehouse.duckdb"

@@ -17,7 +17,6 @@ Athena itself never runs here: docs/parity.md says what this does and does not p
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -331,11 +330,7 @@ def report(verdicts: list[ModelParity], unparsed_tests: list[str], tests_parsed:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the parity check; return the exit status."""
-    parser = OneLineParser(
-        prog="just parity",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = OneLineParser(prog="just parity", description=__doc__)
     parser.add_argument("--patients", type=int, default=300, help="generated population size")
     parser.add_argument("--workdir", type=path_argument, default=None, help="keep the builds here")
     args = parser.parse_args(argv)

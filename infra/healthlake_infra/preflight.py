@@ -9,7 +9,6 @@ to it (the S3 gateway endpoint) and to nothing outside the VPC.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -62,11 +61,7 @@ def s3_prefix_list_id() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Check, print the prefix list id; return the exit status."""
-    OneLineParser(
-        prog="python -m healthlake_infra.preflight",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    ).parse_args(argv)
+    OneLineParser(prog="python -m healthlake_infra.preflight", description=__doc__).parse_args(argv)
     try:
         print(s3_prefix_list_id())
     except PreflightError as error:
