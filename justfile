@@ -30,7 +30,7 @@ run-local patients="10000" seed="42":
     just generate "$1" "$2"
     just load
     just build duckdb
-    python -m iceberg summary --elapsed "$SECONDS"
+    python -m lakehouse summary --elapsed "$SECONDS"
 
 # Generate a seeded synthetic population as FHIR NDJSON + OMOP Parquet in warehouse/generated
 [no-exit-message]
@@ -104,12 +104,12 @@ bench-bronze *sizes="10000 1000000":
     #!/usr/bin/env bash
     set -euo pipefail
     if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
-    python -m iceberg.bench "$@"
+    python -m lakehouse.bench "$@"
 
 # Build every dbt model, seed and test on a target (duckdb or athena); on duckdb the lakehouse changes only if all passed
 [no-exit-message]
 build target="duckdb":
-    python -m iceberg build "$@"
+    python -m lakehouse build "$@"
 
 # Prove Athena parity offline: every model compiles and parses for Athena and returns DuckDB's rows
 [no-exit-message]
@@ -144,7 +144,6 @@ lint:
     ruff check .
     ruff format --check .
     mypy
-    mypy scripts/parity.py
     cd "$DBT_PROJECT_DIR" && sqlfluff lint models macros --disable-progress-bar
 
 # Remove everything the pipeline wrote under warehouse/ (staging folders of killed generates included) and dbt's build output
@@ -187,7 +186,7 @@ deploy stage="dev":
     export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION=1 JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
     export CDK_DISABLE_CLI_TELEMETRY=true
     cd infra
-    prefix_list="$(PYTHONPATH=. python -m healthlake_infra.preflight)"
+    prefix_list="$(python -m healthlake_infra.preflight)"
     image_tag="$(git rev-parse --short=12 HEAD)"
     if [ ! -x node_modules/.bin/cdk ]; then npm ci --no-audit --no-fund --loglevel=error; fi
     # Once per account and region; quick and unchanged when it was done before.

@@ -13,7 +13,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from generators.cli import OneLineParser, path_argument
+from common.cli import OneLineParser, path_argument, print_error
+from common.defaults import DEFAULT_PATIENTS, DEFAULT_SEED
 from generators.config import load_config, parse_count, parse_patients
 from generators.exceptions import GeneratorError
 from generators.output import RENDERINGS, generate, remove_stale_staging
@@ -22,17 +23,18 @@ DEFAULT_OUT = Path("warehouse/generated")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="python -m generators",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = OneLineParser(prog="python -m generators", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="draw a seeded population and write FHIR + OMOP")
     gen.add_argument(
-        "patients", nargs="?", default=None, help="how many people (default: config, 10000)"
+        "patients",
+        nargs="?",
+        default=None,
+        help=f"how many people (default: config, else {DEFAULT_PATIENTS})",
     )
-    gen.add_argument("seed", nargs="?", default=None, help="random seed (default: config, 42)")
+    gen.add_argument(
+        "seed", nargs="?", default=None, help=f"random seed (default: config, else {DEFAULT_SEED})"
+    )
     gen.add_argument("--out", type=path_argument, default=DEFAULT_OUT)
     gen.add_argument("--config", type=path_argument, default=None, help="a YAML file of settings")
     gen.add_argument(
@@ -127,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except GeneratorError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return print_error(error)
 
 
 if __name__ == "__main__":

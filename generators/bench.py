@@ -5,13 +5,15 @@ patients/s and by rows/s), it prints a like-for-like line: the same person rows,
 Patient line per person written as NDJSON (from the people-only draw, `draw_people`), against
 the Faker rows written as NDJSON.
 
-Each measurement runs in a fresh child process so its peak RSS (`ru_maxrss`) is its own. The
+Each measurement runs in a fresh child process so its peak RSS (`ru_maxrss`) is its own
+(`python -m generators.bench generate|persons|faker ...`, run by `run_bench`, not by people). The
 figures are wall-clock and depend on the machine and on whatever else runs on it: they are
 printed for people (docs/performance.md), never asserted by tests.
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import resource
@@ -22,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from common.cli import OneLineParser, path_argument
 from generators.config import load_config
 from generators.output import generate
 
@@ -182,15 +185,32 @@ def run_bench(sizes: list[int], work_dir: Path) -> int:
     return 0
 
 
-def _child_main(argv: list[str]) -> None:
-    if argv[0] == "generate":
-        measured = _child_generate(argv[1], int(argv[2]), Path(argv[3]))
-    elif argv[0] == "persons":
-        measured = _child_persons(int(argv[1]), Path(argv[2]))
+def _child_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(
+        prog="python -m generators.bench",
+        description="One measurement of `just bench`, printed as JSON (run by `run_bench`).",
+    )
+    children = parser.add_subparsers(dest="measurement", required=True)
+    rendering = children.add_parser("generate", help="one rendering of a whole population")
+    rendering.add_argument("rendering", choices=("omop", "fhir"))
+    persons = children.add_parser("persons", help="one FHIR Patient line per person, as NDJSON")
+    faker = children.add_parser("faker", help="the per-row Faker baseline")
+    for child in (rendering, persons, faker):
+        child.add_argument("patients", type=int)
+        child.add_argument("out", type=path_argument)
+    return parser
+
+
+def _child_main(argv: list[str] | None = None) -> None:
+    args = _child_parser().parse_args(argv)
+    if args.measurement == "generate":
+        measured = _child_generate(args.rendering, args.patients, args.out)
+    elif args.measurement == "persons":
+        measured = _child_persons(args.patients, args.out)
     else:
-        measured = _child_faker(int(argv[1]), Path(argv[2]) if len(argv) > 2 else None)
+        measured = _child_faker(args.patients, args.out)
     print(json.dumps(measured))
 
 
 if __name__ == "__main__":
-    _child_main(sys.argv[1:])
+    _child_main()

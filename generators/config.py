@@ -1,8 +1,9 @@
 """Generator configuration: what to draw, validated before anything is drawn.
 
-The defaults live in `generators/defaults.yaml`; a `--config` YAML file overrides any subset of
-its keys. Every key is checked against the dataclasses below: an unknown key, a wrong type or an
-impossible value stops with the file, the key and what was expected.
+The defaults live in `generators/defaults.yaml` (the run size in `common/defaults.py`); a
+`--config` YAML file overrides any subset of its keys. Every key is checked against the
+dataclasses below: an unknown key, a wrong type or an impossible value stops with the file, the
+key and what was expected.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import yaml
 
+from common.defaults import DEFAULT_PATIENTS, DEFAULT_SEED
 from generators.exceptions import ConfigError
 
 DEFAULTS_FILE = Path(__file__).parent / "defaults.yaml"
@@ -127,7 +129,7 @@ class GeneratorConfig:
     """
 
     patients: int
-    seed: int = 42
+    seed: int = DEFAULT_SEED
     reference_date: date = DEFAULT_REFERENCE_DATE
     batch_size: int = DEFAULT_BATCH_SIZE
     model: ClinicalModel = field(default_factory=default_model)
@@ -247,7 +249,8 @@ def load_config(
     Raises:
         ConfigError: naming the file and key, if a key is unknown, mistyped or impossible.
     """
-    defaults = _read_yaml(DEFAULTS_FILE)
+    # The run size is the project's (common/defaults.py); the model's parameters are the file's.
+    defaults = {"patients": DEFAULT_PATIENTS, "seed": DEFAULT_SEED, **_read_yaml(DEFAULTS_FILE)}
     user = _read_yaml(path) if path is not None else {}
     document = _merge(defaults, user)
     for key, value in (("patients", patients), ("seed", seed), ("reference_date", reference_date)):

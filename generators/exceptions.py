@@ -1,7 +1,9 @@
 """Named errors of the generators; the command line prints them as one line and exits 2."""
 
+from common.errors import HealthlakeError
 
-class GeneratorError(Exception):
+
+class GeneratorError(HealthlakeError):
     """Base class: something the user can fix (the message says what and where)."""
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -34,13 +33,11 @@ from generators.population import (
     PeopleBatch,
 )
 
-TERMINOLOGY_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "terminology"
-
 
 @cache
 def demographic_concepts() -> dict[tuple[str, str], int]:
     """(source_system, source_code) -> OMOP concept id, from the demographic concept seed."""
-    path = TERMINOLOGY_DIR / "demographic_concept_map.csv"
+    path = terminology.TERMINOLOGY_DIR / "demographic_concept_map.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         return {
             (row["source_system"], row["source_code"]): int(row["target_concept_id"])

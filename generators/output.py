@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from common.hashing import file_sha256
 from generators import __version__, fhir, omop, omop_spec, terminology
 from generators.config import GeneratorConfig
 from generators.exceptions import OutputError
@@ -183,14 +184,6 @@ def _reusing_memory() -> Iterator[None]:
         yield
     finally:
         pa.set_memory_pool(previous)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _progress(total: int) -> Progress:
@@ -422,7 +415,7 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
             "format": "omop-parquet",
             "table": stream.table,
             "rows": stream.rows,
-            "sha256": _sha256(stream.path),
+            "sha256": file_sha256(stream.path),
         }
         for stream in parquet.values()
     ]

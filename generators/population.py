@@ -321,11 +321,6 @@ def draw_name_indexes(rng: np.random.Generator, table: str, size: int) -> npt.ND
     return start + rng.choice(len(weights), size=size, p=weights)
 
 
-def draw_names(rng: np.random.Generator, table: str, size: int) -> npt.NDArray[np.str_]:
-    """Names drawn by US frequency from Faker's en_US tables ("male", "female" or "family")."""
-    return name_list()[draw_name_indexes(rng, table, size)]
-
-
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 # Where the 32 hex digits of a UUID go in its 36-character text form (dashes at 8, 13, 18, 23).
 _UUID_DIGIT_COLUMNS = np.array([i for i in range(36) if i not in (8, 13, 18, 23)])
@@ -920,8 +915,3 @@ def draw_people(config: GeneratorConfig) -> Iterator[People]:
         first, size = _batch_bounds(config, batch_index)
         people, _ = _draw_people(_batch_rng(config, batch_index), config, first, size, first)
         yield people
-
-
-def batch_fields() -> list[str]:
-    """The attribute names of a batch (for documentation and tests)."""
-    return [f.name for f in fields(PeopleBatch)]

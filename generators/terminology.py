@@ -12,13 +12,13 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import yaml
 
+from common.paths import DBT_PROJECT_DIR
 from generators.exceptions import GeneratorError
 
-TERMINOLOGY_DIR = Path(__file__).resolve().parents[1] / "dbt_project" / "seeds" / "terminology"
+TERMINOLOGY_DIR = DBT_PROJECT_DIR / "seeds" / "terminology"
 TERMINOLOGY_FILE = TERMINOLOGY_DIR / "generator_terminology.csv"
 TERMINOLOGY_PROPERTIES = TERMINOLOGY_DIR / "_generator_terminology.yml"
 
@@ -26,7 +26,6 @@ SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 UCUM = "http://unitsofmeasure.org"
-ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"

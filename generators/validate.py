@@ -6,6 +6,19 @@ carries as an identifier (systems from `terminology.omop_id_system`), and counts
 rows on one side only, people, dates, codes versus concept ids (through the terminology seed),
 values and units, references that do not resolve, and events outside the person's observation
 period, before birth or after death. Any mismatch makes the command exit non-zero.
+
+Why it flattens the FHIR itself (the SQL below) instead of reusing the dbt staging models: what
+it checks is the generator, not the pipeline. Its question is whether the generator's two
+renderings of one world agree, and an answer independent of dbt is the point of a cross-check.
+Reading the files straight after `generate`, with no catalog, load or build, it can only fail
+because of the generator. It pairs rows by the OMOP ids the generator stamps on each FHIR
+resource as an identifier, which real FHIR does not carry: the pipeline keeps only a Patient's
+person_id identifier and numbers every other OMOP row itself, as it must for real exports, so its
+rows could not be paired one to one with the generator's OMOP. Run through staging, a bug there
+could also hide a generator bug or pass for one. The pipeline has its own cross-check the other
+way round: dbt's reconciliation tests (`dbt_project/tests/reconciliation/`) compare the OMOP that
+staging and the CDM models build from the FHIR with the OMOP feed. So the flattening here stays
+small: only the fields the checks compare, nothing about the shapes of real exports.
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@ python -m iceberg ingest-fhir PATH [PATH ...] [--catalog local] [--run-id ID] [-
 python -m iceberg snapshots TABLE [--catalog local]
 python -m iceberg read TABLE [--snapshot ID | --run RUN_ID] [--limit N] [--out FILE.parquet]
 python -m iceberg maintain [--keep 10] [--orphan-age-minutes 1440] [--catalog local]
-python -m iceberg build [duckdb|athena]  # dbt build; on duckdb published only if all passed
 python -m iceberg new-run-id             # prints a fresh pipeline run id
-python -m iceberg summary [--elapsed SECONDS]
+
+Building and summarising the DuckDB lakehouse is `python -m lakehouse`.
 """
 
 from __future__ import annotations
@@ -20,17 +20,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pyiceberg.exceptions import CommitFailedException
 
-from generators.cli import OneLineParser, path_argument
-from generators.exceptions import GeneratorError
-from iceberg.build import TARGETS, build
+from common.cli import OneLineParser, path_argument, print_error
+from common.errors import HealthlakeError
 from iceberg.catalog import load_catalog
-from iceberg.exceptions import BuildFailedError, IcebergLayerError
-from iceberg.lakehouse import lakehouse_path, summary
+from iceberg.exceptions import IcebergLayerError
 from iceberg.loaders import LoadReport, load_fhir, load_generated
 from iceberg.maintenance import DEFAULT_KEEP_SNAPSHOTS, DEFAULT_ORPHAN_AGE, maintain_namespace
 from iceberg.time_travel import open_table, read_as_of, snapshots, table_identifier
@@ -42,11 +39,7 @@ def new_run_id() -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="python -m iceberg",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = OneLineParser(prog="python -m iceberg", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     load = commands.add_parser("load", help="load a generated dataset into bronze")
     load.add_argument(
@@ -89,18 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         help="delete unreferenced files only once older than this (default: %(default)g)",
     )
     maintain.add_argument("--catalog", default="local")
-    building = commands.add_parser(
-        "build",
-        help="dbt build on a target; on duckdb the lakehouse changes only if everything passed",
-    )
-    # Positional for `just build athena`; --target as dbt spells it. Checked by `build`, so an
-    # unknown one is a one-line error.
-    building.add_argument("target", nargs="?", default=None, help=" or ".join(TARGETS))
-    building.add_argument("--target", dest="target_option", default=None, help="the same")
     commands.add_parser("new-run-id", help="print a fresh pipeline run id")
-    show = commands.add_parser("summary", help="tables and row counts of the DuckDB lakehouse")
-    show.add_argument("--elapsed", type=float, default=None)
-    show.add_argument("--full", action="store_true", help="list the tables of every schema")
     return parser
 
 
@@ -220,32 +202,14 @@ def main(argv: list[str] | None = None) -> int:
                 )
         elif args.command == "new-run-id":
             print(new_run_id())
-        elif args.command == "build":
-            if args.target and args.target_option and args.target != args.target_option:
-                raise IcebergLayerError(
-                    f"two targets given ({args.target}, {args.target_option}); give one"
-                )
-            build(args.target_option or args.target or "duckdb")
-        elif args.command == "summary":
-            path = lakehouse_path()
-            if not path.exists():
-                raise IcebergLayerError(f"no lakehouse at {path}; run 'just build' first")
-            print(summary(path, args.elapsed, full=args.full))
-    except BuildFailedError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    except (IcebergLayerError, GeneratorError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except HealthlakeError as error:
+        return print_error(error)
     except CommitFailedException as error:
         print(
             f"error: another writer committed to the same table first ({error}); run the "
             "load again",
             file=sys.stderr,
         )
-        return 2
-    except duckdb.IOException as error:
-        print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
 

@@ -15,19 +15,13 @@ import yaml
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog import load_catalog as _pyiceberg_load_catalog
 
+from common.paths import PROFILES_DIR, REPO_ROOT, warehouse_dir
 from iceberg.exceptions import CatalogConfigError, CatalogMissingError
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CATALOGS_FILE = REPO_ROOT / "profiles" / "catalogs.yml"
+CATALOGS_FILE = PROFILES_DIR / "catalogs.yml"
 BRONZE = "bronze"
 
 _VARIABLE = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::-(?P<default>[^}]*))?\}")
-
-
-def warehouse_dir() -> Path:
-    """The local warehouse folder: $HEALTHLAKE_WAREHOUSE, or warehouse/ in this repository."""
-    configured = os.environ.get("HEALTHLAKE_WAREHOUSE")
-    return Path(configured).resolve() if configured else REPO_ROOT / "warehouse"
 
 
 def _substitute(value: str, name: str) -> str:

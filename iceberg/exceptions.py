@@ -1,8 +1,9 @@
-"""Named errors of the Iceberg layer; the command line prints them as one line and exits 2
-(a failed build: 1, see BuildFailedError)."""
+"""Named errors of the Iceberg layer; the command line prints them as one line and exits 2."""
+
+from common.errors import HealthlakeError
 
 
-class IcebergLayerError(Exception):
+class IcebergLayerError(HealthlakeError):
     """Base class: something the user can fix (the message says what, where and what to do)."""
 
 
@@ -44,20 +45,3 @@ class LoadInterruptedError(IcebergLayerError):
 
 class SnapshotNotFoundError(IcebergLayerError):
     """A snapshot id or run id asked for is not in a table's history."""
-
-
-class LakehouseLockedError(IcebergLayerError):
-    """The DuckDB lakehouse file is held open by another process."""
-
-
-class LakehouseChangedError(IcebergLayerError):
-    """Another process wrote the DuckDB lakehouse while a build was running on its copy."""
-
-
-class BuildFailedError(IcebergLayerError):
-    """dbt failed or was stopped, or the build was interrupted; the command exits `exit_code`
-    (1, or 128 + the signal that interrupted it) rather than 2."""
-
-    def __init__(self, message: str, *, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code

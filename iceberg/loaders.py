@@ -23,8 +23,6 @@ Rules every loader keeps:
 
 from __future__ import annotations
 
-import hashlib
-import json
 import random
 import shutil
 import sys
@@ -47,6 +45,7 @@ from pyiceberg.expressions import In, Reference
 from pyiceberg.expressions.literals import literal
 from pyiceberg.table import Table, Transaction
 
+from common.hashing import file_sha256
 from generators.manifest import read_manifest
 from iceberg import streaming
 from iceberg.catalog import BRONZE
@@ -75,9 +74,6 @@ from iceberg.tables import (
 # the table's metadata folder. Each commit writes a new one; an older one is garbage once no
 # table property names it (orphan-file removal keeps files named by a current table property).
 LEDGER_LOCATION_PROPERTY = "healthlake.loaded-files-location"
-# The ledger as JSON in the table metadata, as written before the Parquet ledger: still read, and
-# removed by the table's next load (whose commit writes the Parquet ledger instead).
-LEGACY_LEDGER_PROPERTY = "healthlake.loaded-files"
 LEDGER_SCHEMA = pa.schema(
     [
         pa.field("path", pa.string(), nullable=False),
@@ -219,36 +215,17 @@ class _TableWrite:
     replaced: set[str]
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 # --- The ledger of loaded files ----------------------------------------------------------------
 
 
 def table_ledger(table: Table) -> dict[str, LedgerEntry]:
-    """The files a table holds rows of: its Parquet ledger, or the legacy JSON property.
+    """The files a table holds rows of, from its Parquet ledger (none before its first load).
 
     Raises:
         LedgerError: the table names a ledger file that cannot be read.
     """
     location = table.properties.get(LEDGER_LOCATION_PROPERTY)
-    if location is not None:
-        return _read_ledger_file(table, location)
-    raw: dict[str, Any] = json.loads(table.properties.get(LEGACY_LEDGER_PROPERTY, "{}"))
-    ledger = {}
-    for path, value in raw.items():
-        if isinstance(value, str):
-            # Written before the ledger recorded runs: a file that fed this one table.
-            ledger[path] = LedgerEntry(value, None, 1)
-        else:
-            ledger[path] = LedgerEntry(value["sha256"], value.get("run_id"), int(value["tables"]))
-    return ledger
+    return {} if location is None else _read_ledger_file(table, location)
 
 
 def _read_ledger_file(table: Table, location: str) -> dict[str, LedgerEntry]:
@@ -395,9 +372,6 @@ def _stage(catalog: Catalog, write: _TableWrite, run_id: str) -> tuple[Transacti
             snapshot_properties={RUN_ID_PROPERTY: run_id},
         )
     transaction.set_properties({LEDGER_LOCATION_PROPERTY: _write_ledger_file(table, ledger)})
-    if LEGACY_LEDGER_PROPERTY in table.properties:
-        # Migrated: the Parquet ledger above holds the legacy entries that still apply.
-        transaction.remove_properties(LEGACY_LEDGER_PROPERTY)
     return transaction, counted.rows
 
 
@@ -718,29 +692,6 @@ def _omop_write(cdm_table: str, path: Path, sha: str, run_id: str, stamp: dateti
         {source: LedgerEntry(sha, run_id, 1)},
         {source},
     )
-
-
-def load_omop_parquet(
-    catalog: Catalog,
-    cdm_table: str,
-    files: list[Path],
-    run_id: str,
-    *,
-    force: bool = False,
-    loaded_at: datetime | None = None,
-) -> LoadReport:
-    """Load OMOP CDM Parquet files of one CDM table into `bronze.omop_<cdm_table>`."""
-    report = LoadReport(run_id)
-    writes = _omop_writes(
-        [(cdm_table, path) for path in files],
-        run_id,
-        report,
-        read_ledgers(catalog),
-        force=force,
-        stamp=loaded_at or _now(),
-    )
-    report.tables = _write_all(catalog, writes, run_id)
-    return report
 
 
 def _omop_writes(

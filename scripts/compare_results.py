@@ -12,22 +12,21 @@ time and invocation columns left out), one line per table. Exit status 1 if any 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
 
 import duckdb
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))  # run as a script: make `scripts.parity` importable
-from scripts.parity import compare  # noqa: E402
+from common.cli import OneLineParser, path_argument, print_error
+from common.paths import REPO_ROOT
+from scripts.parity import ParityError, compare
 
 
 def _required(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        raise SystemExit(f"error: set {name} (see docs/parity.md) and run again")
+        raise ParityError(f"set {name} (see docs/parity.md) and run again")
     return value
 
 
@@ -76,15 +75,18 @@ def compare_with_lakehouse(lakehouse: Path, tables: dict[str, object]) -> list[t
 
 def main(argv: list[str] | None = None) -> int:
     """Compare and print; return the exit status."""
-    parser = argparse.ArgumentParser(prog="compare_results.py", description=__doc__)
+    parser = OneLineParser(prog="scripts/compare_results.py", description=__doc__)
     parser.add_argument("--schemas", nargs="+", default=["omop", "gold"])
     parser.add_argument(
-        "--lakehouse", type=Path, default=REPO_ROOT / "warehouse" / "lakehouse.duckdb"
+        "--lakehouse", type=path_argument, default=REPO_ROOT / "warehouse" / "lakehouse.duckdb"
     )
     args = parser.parse_args(argv)
-    if not args.lakehouse.exists():
-        raise SystemExit(f"error: no lakehouse at {args.lakehouse}; run 'just run-local' first")
-    verdicts = compare_with_lakehouse(args.lakehouse, athena_tables(args.schemas))
+    try:
+        if not args.lakehouse.exists():
+            raise ParityError(f"no lakehouse at {args.lakehouse}; run 'just run-local' first")
+        verdicts = compare_with_lakehouse(args.lakehouse, athena_tables(args.schemas))
+    except ParityError as error:
+        return print_error(error)
     width = max((len(name) for name, _ in verdicts), default=10)
     for name, verdict in verdicts:
         print(f"{name:<{width}}  {verdict}")

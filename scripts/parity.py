@@ -17,7 +17,6 @@ Athena itself never runs here: docs/parity.md says what this does and does not p
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import os
@@ -37,8 +36,10 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECT = REPO_ROOT / "dbt_project"
+from common.cli import OneLineParser, path_argument, print_error
+from common.errors import HealthlakeError
+from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+
 KNOWN_GAPS_FILE = Path(__file__).with_name("parity_known_gaps.yml")
 # Hand-written exports with the shapes real FHIR has; synthea_like names its practitioners and
 # organizations by conditional reference, so reference resolution has rows to compare.
@@ -56,6 +57,12 @@ VOLATILE_COLUMNS = {
     "cdm_etl_reference",
 }
 FLOAT_DIGITS = 6
+
+
+class ParityError(HealthlakeError):
+    """The check could not be made (a build failed, a setting is missing); exits 1."""
+
+    exit_code = 1
 
 
 @dataclass
@@ -106,7 +113,7 @@ def _run(args: list[str], env: dict[str, str], cwd: Path = REPO_ROOT) -> None:
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"error: {' '.join(args)} failed (exit {result.returncode}); see above")
+        raise ParityError(f"{' '.join(args)} failed (exit {result.returncode}); see above")
 
 
 def build_native(workdir: Path, patients: int) -> tuple[Path, dict[str, str]]:
@@ -119,14 +126,14 @@ def build_native(workdir: Path, patients: int) -> tuple[Path, dict[str, str]]:
         "DBT_TARGET_PATH": str(workdir / "duckdb_target"),
         "DBT_LOG_PATH": str(workdir / "logs"),
         "PIPELINE_RUN_ID": "parity",
-        "DBT_PROFILES_DIR": str(REPO_ROOT / "profiles"),
+        "DBT_PROFILES_DIR": str(PROFILES_DIR),
     }
     python = sys.executable
     generated = warehouse / "generated"
     _run([python, "-m", "generators", "generate", str(patients), "7", "--out", str(generated)], env)
     _run([python, "-m", "iceberg", "load", "--from", str(generated)], env)
     _run([python, "-m", "iceberg", "ingest-fhir", *map(str, FIXTURE_FHIR)], env)
-    _run(["dbt", "build", "--target", "duckdb", "--quiet"], env, cwd=DBT_PROJECT)
+    _run(["dbt", "build", "--target", "duckdb", "--quiet"], env, cwd=DBT_PROJECT_DIR)
     return warehouse / "lakehouse.duckdb", env
 
 
@@ -180,10 +187,10 @@ def compile_athena(workdir: Path, endpoint: str, lakehouse: Path) -> dict[str, A
         "DBT_TARGET_PATH": str(workdir / "athena_target"),
         "DBT_LOG_PATH": str(workdir / "logs"),
         "PIPELINE_RUN_ID": "parity",
-        "DBT_PROFILES_DIR": str(REPO_ROOT / "profiles"),
+        "DBT_PROFILES_DIR": str(PROFILES_DIR),
     }
     register_bronze_in_glue(lakehouse, env)
-    _run(["dbt", "compile", "--target", "athena", "--quiet"], env, cwd=DBT_PROJECT)
+    _run(["dbt", "compile", "--target", "athena", "--quiet"], env, cwd=DBT_PROJECT_DIR)
     manifest: dict[str, Any] = json.loads(
         (workdir / "athena_target" / "manifest.json").read_text(encoding="utf-8")
     )
@@ -325,16 +332,23 @@ def report(verdicts: list[ModelParity], unparsed_tests: list[str], tests_parsed:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the parity check; return the exit status."""
-    parser = argparse.ArgumentParser(prog="just parity", description=__doc__)
+    parser = OneLineParser(prog="just parity", description=__doc__)
     parser.add_argument("--patients", type=int, default=300, help="generated population size")
-    parser.add_argument("--workdir", type=Path, default=None, help="keep the builds here")
+    parser.add_argument("--workdir", type=path_argument, default=None, help="keep the builds here")
     args = parser.parse_args(argv)
+    try:
+        return _check_parity(args.patients, args.workdir)
+    except ParityError as error:
+        return print_error(error)
+
+
+def _check_parity(patients: int, kept_workdir: Path | None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="healthlake-parity-") as scratch:
-        workdir = args.workdir or Path(scratch)
+        workdir = kept_workdir or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
         print("parity: building the DuckDB lakehouse ...", file=sys.stderr)
-        lakehouse, _ = build_native(workdir, args.patients)
+        lakehouse, _ = build_native(workdir, patients)
         print("parity: compiling for athena against moto ...", file=sys.stderr)
         with moto_server() as endpoint:
             manifest = compile_athena(workdir, endpoint, lakehouse)

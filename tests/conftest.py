@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from pyiceberg.catalog import Catalog
 
+from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from generators.config import GeneratorConfig
 from generators.output import generate
 from iceberg.catalog import load_catalog
 from iceberg.loaders import LoadReport, load_fhir
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 # The project's tools, from the environment running the tests (what `uv run` puts on PATH).
 JUST = [str(Path(sys.executable).parent / "just")]
@@ -60,6 +60,17 @@ def run(
         text=True,
         check=False,
     )
+
+
+def one_line_error(
+    result: subprocess.CompletedProcess[str], *expected: str, exit_code: int = 2
+) -> None:
+    """The command failed with `exit_code` and one line `error: ...` holding every `expected`."""
+    assert result.returncode == exit_code, result.stdout + result.stderr
+    assert result.stderr.startswith("error: "), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    for text in expected:
+        assert text in result.stderr
 
 
 def python_module(
@@ -123,9 +134,8 @@ def ingest_and_build(
 
 def dbt_full_refresh(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`dbt build --full-refresh` of the project in the warehouse `env` names."""
-    profiles = str(REPO_ROOT / "profiles")
     return run(
-        ["dbt", "build", "--full-refresh", "--quiet", "--profiles-dir", profiles],
+        ["dbt", "build", "--full-refresh", "--quiet", "--profiles-dir", str(PROFILES_DIR)],
         env=env,
-        cwd=REPO_ROOT / "dbt_project",
+        cwd=DBT_PROJECT_DIR,
     )

@@ -14,9 +14,11 @@ import json
 import os
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from common.defaults import DEFAULT_PATIENTS, DEFAULT_SEED
 from tests.conftest import JUST, REPO_ROOT, run
 
 INJECT = "INJECT"
@@ -54,10 +56,24 @@ def _markers(*folders: Path) -> list[Path]:
     return [path for folder in folders if folder.is_dir() for path in folder.glob("pwned-*")]
 
 
+def _recipes() -> dict[str, Any]:
+    recipes: dict[str, Any] = json.loads(run([*JUST, "--dump", "--dump-format", "json"]).stdout)[
+        "recipes"
+    ]
+    return recipes
+
+
 def test_every_recipe_with_arguments_is_covered() -> None:
-    dumped = run([*JUST, "--dump", "--dump-format", "json"])
-    recipes = json.loads(dumped.stdout)["recipes"]
+    recipes = _recipes()
     assert {name for name, recipe in recipes.items() if recipe["parameters"]} == set(POSITIONS)
+
+
+@pytest.mark.parametrize("recipe", ["generate", "run-local"])
+def test_the_run_size_defaults_are_the_projects(recipe: str) -> None:
+    # `just --list` shows these literally; they must be the ones common/defaults.py gives the
+    # generator and the AWS pipeline.
+    defaults = {p["name"]: p["default"] for p in _recipes()[recipe]["parameters"]}
+    assert (defaults["patients"], defaults["seed"]) == (str(DEFAULT_PATIENTS), str(DEFAULT_SEED))
 
 
 @pytest.mark.parametrize("recipe", sorted(POSITIONS))
@@ -143,7 +159,7 @@ def test_build_refuses_an_unknown_target() -> None:
         ),
         (["bench"], "-m generators bench 10000 100000 1000000 --work-dir {w}/bench"),
         (["bench", "7"], "-m generators bench 7 --work-dir {w}/bench"),
-        (["bench-bronze"], "-m iceberg.bench 10000 1000000"),
+        (["bench-bronze"], "-m lakehouse.bench 10000 1000000"),
         (["load"], "-m iceberg load --from {w}/generated"),
         (
             ["load", "glue", "--force"],

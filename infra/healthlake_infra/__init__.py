@@ -1,8 +1,9 @@
-"""The healthlake AWS stack as code (AWS CDK v2) and the helpers that run beside it.
+"""The healthlake AWS stack as code (AWS CDK v2).
 
 `layout` names the buckets' prefixes and the Glue databases; `stack` assembles the constructs
-(`storage`, `catalog`, `access`, `network`, `pipeline`); `pipeline_step` is what the container
-image runs for each step of the Step Functions pipeline; `preflight` and `cleanup` serve
-`just deploy` and `scripts/cleanup`. Importing this package imports nothing from the CDK, so the
-pipeline image runs `pipeline_step` without it.
+(`storage`, `catalog`, `access`, `network`, `pipeline`) for a stage; `preflight` is what
+`just deploy` checks first. What runs on AWS or against it is not here but in `scripts/`: the
+pipeline image's step runner (`scripts/pipeline_step.py`) and the stage teardown
+(`scripts/cleanup`). Importing this package imports nothing from the CDK, so the step runner
+reads `layout` without it.
 """

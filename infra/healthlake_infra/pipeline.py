@@ -1,7 +1,7 @@
 """The pipeline: generate -> load -> dbt build -> evidence on ECS Fargate, driven by Step Functions.
 
 Every step runs the same image (infra/docker/Dockerfile) with `python -m
-healthlake_infra.pipeline_step <step>`; each step has its own task definition so it runs with its
+scripts.pipeline_step <step>`; each step has its own task definition so it runs with its
 own role (Step Functions cannot override a task's role). The execution name is the run id:
 `PIPELINE_RUN_ID` in every step's environment.
 """
@@ -24,11 +24,10 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from common.defaults import DEFAULT_PATIENTS, DEFAULT_SEED
 from healthlake_infra import layout
 from healthlake_infra.nag import acknowledge
 
-DEFAULT_PATIENTS = 10_000
-DEFAULT_SEED = 42
 TASK_CPU = 1024
 TASK_MEMORY_MIB = 4096
 STEP_TIMEOUT = Duration.hours(1)
@@ -122,7 +121,7 @@ class Pipeline(Construct):
                 self,
                 name,
                 state_name=name,
-                comment=f"python -m healthlake_infra.pipeline_step {name.lower()}",
+                comment=f"python -m scripts.pipeline_step {name.lower()}",
                 integration_pattern=sfn.IntegrationPattern.RUN_JOB,
                 cluster=self.cluster,
                 task_definition=definition,

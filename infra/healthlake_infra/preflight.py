@@ -12,11 +12,16 @@ from __future__ import annotations
 import os
 import sys
 
+from common.cli import OneLineParser, print_error
+from common.errors import HealthlakeError
+
 REGION_EXAMPLE = "export AWS_REGION=eu-west-1"
 
 
-class PreflightError(Exception):
+class PreflightError(HealthlakeError):
     """Deploying cannot start; the message says what to do."""
+
+    exit_code = 1
 
 
 def s3_prefix_list_id() -> str:
@@ -54,12 +59,13 @@ def s3_prefix_list_id() -> str:
     return str(lists[0]["PrefixListId"])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Check, print the prefix list id; return the exit status."""
+    OneLineParser(prog="python -m healthlake_infra.preflight", description=__doc__).parse_args(argv)
     try:
         print(s3_prefix_list_id())
     except PreflightError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        return print_error(error)
     return 0
 
 

@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, CfnParameter, Stack, Tags
+import re
+
+from aws_cdk import App, Aws, CfnOutput, CfnParameter, Stack, Tags
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from healthlake_infra import layout
 from healthlake_infra.access import Access
 from healthlake_infra.catalog import Catalog
+from healthlake_infra.nag import add_hipaa_checks
 from healthlake_infra.network import Network
 from healthlake_infra.pipeline import Pipeline, PipelineRoles
 from healthlake_infra.storage import Storage
 
 # A year of logs: long enough for a HIPAA-style audit trail, cheap at the pipeline's volume.
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+STAGE_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+def stage_stack(app: App) -> HealthlakeStack:
+    """Add the stack of the stage `app`'s context names, and the HIPAA checks, to `app`.
+
+    Context: `stage` (default `dev`), `imageTag` (default `latest`).
+    """
+    stage = str(app.node.try_get_context("stage") or "dev")
+    if not STAGE_PATTERN.match(stage):
+        raise SystemExit(
+            f"error: stage {stage!r} must be 1-20 lowercase letters, digits or '-', starting "
+            "with a letter (it names the stack, the workgroup and the state machine)"
+        )
+    image_tag = str(app.node.try_get_context("imageTag") or "latest")
+    stack = HealthlakeStack(app, stage=stage, image_tag=image_tag)
+    tag(app, stage)
+    add_hipaa_checks(app)
+    return stack
 
 
 def tag(scope: Construct, stage: str) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from common.defaults import DEFAULT_PATIENTS, DEFAULT_SEED
 from generators.config import DEFAULTS_FILE, load_config
 from generators.exceptions import ConfigError
 from tests.conftest import python_module
@@ -19,8 +20,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_load_and_validate() -> None:
     config = load_config(None)
-    assert config.patients == 10000
-    assert config.seed == 42
+    assert (config.patients, config.seed) == (DEFAULT_PATIENTS, DEFAULT_SEED)
     assert "hypertension" in config.model.conditions
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,15 +12,8 @@ from iceberg import catalog as catalog_module
 from iceberg.catalog import load_catalog
 from iceberg.exceptions import CatalogConfigError
 from iceberg.loaders import load_fhir
+from tests.conftest import one_line_error as _one_line_error
 from tests.conftest import python_module, run
-
-
-def _one_line_error(result: subprocess.CompletedProcess[str], *expected: str) -> None:
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert result.stderr.startswith("error: "), result.stderr
-    assert result.stderr.count("\n") == 1, result.stderr
-    for text in expected:
-        assert text in result.stderr
 
 
 @pytest.fixture
@@ -127,18 +119,18 @@ def test_a_broken_catalogs_file_is_one_line(
     assert str(broken) in str(raised.value)
 
 
-def test_bench_bronze_sizes_are_checked_first() -> None:
-    result = python_module("iceberg.bench", "10_000", "x")
-    _one_line_error(result, "patient count must be a positive integer, got 'x'")
-    result = python_module("iceberg.bench", "--bundle-files")
-    _one_line_error(result, "--bundle-files needs a number of files")
-    result = python_module("iceberg.bench", "20000000")
-    _one_line_error(result, "at most 10,000,000")
-
-
-def test_the_iceberg_cli_does_not_import_the_generator() -> None:
-    """`just load` reads a manifest; it must not pay for numpy's renderers, faker and rich."""
-    heavy = ("generators.output", "generators.population", "generators.fhir", "faker", "rich")
+def test_the_iceberg_cli_does_not_import_the_generator_nor_duckdb() -> None:
+    """`just load` reads a manifest; it must not pay for numpy's renderers, faker and rich, nor
+    for the DuckDB side (which imports the Iceberg side, never the other way)."""
+    heavy = (
+        "generators.output",
+        "generators.population",
+        "generators.fhir",
+        "faker",
+        "rich",
+        "duckdb",
+        "lakehouse",
+    )
     probe = f"import sys, iceberg.__main__; print([m for m in {heavy!r} if m in sys.modules])"
     result = run([sys.executable, "-c", probe])
     assert result.returncode == 0, result.stderr

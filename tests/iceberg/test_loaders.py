@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -23,8 +22,6 @@ from iceberg.exceptions import (
 )
 from iceberg.loaders import (
     LEDGER_LOCATION_PROPERTY,
-    LEGACY_LEDGER_PROPERTY,
-    LedgerEntry,
     load_fhir,
     load_generated,
     table_ledger,
@@ -215,7 +212,6 @@ def test_many_files_keep_the_table_metadata_small(catalog: Catalog, tmp_path: Pa
         table = catalog.load_table(f"bronze.{name}")
         assert len(table_ledger(table)) == 300
         # One short location in the metadata, however many files the table holds ...
-        assert LEGACY_LEDGER_PROPERTY not in table.properties
         location = table.properties[LEDGER_LOCATION_PROPERTY]
         assert location.startswith(table.location()) and "/metadata/" in location
         assert max(len(value) for value in table.properties.values()) < 300
@@ -229,48 +225,6 @@ def test_many_files_keep_the_table_metadata_small(catalog: Catalog, tmp_path: Pa
     assert all(f.skipped == "unchanged since run run-1 loaded it" for f in again.skipped[:1])
     assert all(f.skipped == "unchanged since run run-2 loaded it" for f in again.skipped[1:])
     assert catalog.load_table("bronze.fhir_patient").current_snapshot() == snapshot
-
-
-def test_legacy_json_ledger_is_read_and_migrated_by_the_next_load(
-    catalog: Catalog, tmp_path: Path
-) -> None:
-    old = tmp_path / "old.ndjson"
-    old.write_text('{"resourceType":"Patient","id":"p"}\n{"resourceType":"Condition","id":"c"}\n')
-    load_fhir(catalog, [old], "run-old")
-    sha = hashlib.sha256(old.read_bytes()).hexdigest()
-    # Make both tables look as the JSON-ledger code left them.
-    legacy = {str(old.resolve()): {"sha256": sha, "run_id": "run-old", "tables": 2}}
-    for name in ("fhir_patient", "fhir_condition"):
-        with catalog.load_table(f"bronze.{name}").transaction() as transaction:
-            transaction.remove_properties(LEDGER_LOCATION_PROPERTY)
-            transaction.set_properties({LEGACY_LEDGER_PROPERTY: json.dumps(legacy)})
-    assert table_ledger(catalog.load_table("bronze.fhir_patient")) == {
-        str(old.resolve()): LedgerEntry(sha, "run-old", 2)
-    }
-
-    new = tmp_path / "new.ndjson"
-    new.write_text('{"resourceType":"Patient","id":"q"}\n')
-    load_fhir(catalog, [new], "run-new")
-    patient = catalog.load_table("bronze.fhir_patient")
-    assert LEGACY_LEDGER_PROPERTY not in patient.properties
-    assert LEDGER_LOCATION_PROPERTY in patient.properties
-    assert set(table_ledger(patient)) == {str(old.resolve()), str(new.resolve())}
-    # Not loaded this time: still on the legacy property, still read.
-    condition = catalog.load_table("bronze.fhir_condition")
-    assert LEDGER_LOCATION_PROPERTY not in condition.properties
-    # The skip logic sees the legacy entries of both tables, migrated or not.
-    report = load_fhir(catalog, [old, new], "run-3")
-    assert [f.skipped for f in report.skipped] == [
-        "unchanged since run run-new loaded it",
-        "unchanged since run run-old loaded it",
-    ]
-    assert not report.tables
-    forced = load_fhir(catalog, [old], "run-4", force=True)
-    assert {t.table for t in forced.tables} == {"bronze.fhir_condition", "bronze.fhir_patient"}
-    condition = catalog.load_table("bronze.fhir_condition")
-    assert LEGACY_LEDGER_PROPERTY not in condition.properties
-    assert table_ledger(condition) == {str(old.resolve()): LedgerEntry(sha, "run-4", 2)}
-    assert _rows(catalog, "bronze.fhir_patient") == 2
 
 
 def test_an_unreadable_ledger_file_is_named(catalog: Catalog, tmp_path: Path) -> None:

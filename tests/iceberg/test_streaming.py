@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pytest
 from pyiceberg.catalog import Catalog
@@ -19,7 +18,6 @@ from pyiceberg.io.pyarrow import ArrowScan
 from pyiceberg.table import Table
 
 from iceberg import streaming
-from iceberg.duckdb_mirror import MIRROR_MEMORY_LIMIT, memory_limited, mirror_namespace
 from iceberg.loaders import load_fhir
 from iceberg.tables import (
     FHIR_SCHEMA,
@@ -139,35 +137,3 @@ def test_scan_reader_reads_one_file_at_a_time(
     assert files_read == [1] * (BATCHES // 2)
     assert first.num_rows + rest.num_rows == BATCHES * ROWS_PER_BATCH
     assert reader.schema == table.scan().to_arrow_batch_reader().schema
-
-
-def test_mirror_limits_duckdb_memory_only_while_copying(catalog: Catalog, tmp_path: Path) -> None:
-    source = tmp_path / "p.ndjson"
-    source.write_text('{"resourceType":"Patient","id":"a"}\n', encoding="utf-8")
-    load_fhir(catalog, [source], "run-1")
-    with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
-        default = _memory_limit(conn)
-        with memory_limited(conn, MIRROR_MEMORY_LIMIT):
-            assert _memory_limit(conn) == "256.0 MiB"
-        assert _memory_limit(conn) == default
-        mirror_namespace(catalog, conn)
-        assert _memory_limit(conn) == default
-        # A limit the caller set (dbt's profile, say) is set again; a lower one is kept.
-        conn.execute("set memory_limit = '3GiB'")
-        with memory_limited(conn, MIRROR_MEMORY_LIMIT):
-            assert _memory_limit(conn) == "256.0 MiB"
-        assert _memory_limit(conn) == "3.0 GiB"
-        conn.execute("set memory_limit = '100MiB'")
-        with memory_limited(conn, MIRROR_MEMORY_LIMIT):
-            assert _memory_limit(conn) == "100.0 MiB"
-        assert _memory_limit(conn) == "100.0 MiB"
-    # An in-memory database has nowhere to spill a copy to: left as it is.
-    with duckdb.connect() as conn:
-        default = _memory_limit(conn)
-        with memory_limited(conn, MIRROR_MEMORY_LIMIT):
-            assert _memory_limit(conn) == default
-
-
-def _memory_limit(conn: duckdb.DuckDBPyConnection) -> str:
-    value: str = conn.execute("select current_setting('memory_limit')").fetchall()[0][0]
-    return value

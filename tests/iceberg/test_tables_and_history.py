@@ -6,12 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pytest
 from pyiceberg.catalog import Catalog
 
-from iceberg.duckdb_mirror import mirror_namespace
 from iceberg.exceptions import SchemaChangeError, SnapshotNotFoundError
 from iceberg.loaders import load_fhir
 from iceberg.maintenance import maintain_namespace
@@ -73,18 +71,6 @@ def test_snapshots_carry_run_ids_and_tables_read_as_of_them(
     assert len(_ids(read_as_of(catalog, "fhir_patient"))) == 3
     with pytest.raises(SnapshotNotFoundError, match="run-zzz"):
         read_as_of(catalog, "fhir_patient", run_id="run-zzz")
-
-
-def test_mirror_pinned_to_a_run_then_unpinned(catalog: Catalog, tmp_path: Path) -> None:
-    load_fhir(catalog, [_ndjson(tmp_path / "a.ndjson", "a1")], "run-a")
-    load_fhir(catalog, [_ndjson(tmp_path / "b.ndjson", "b1")], "run-b")
-    with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
-        mirror_namespace(catalog, conn, as_of_run="run-a")
-        assert conn.execute("select resource_id from bronze.fhir_patient").fetchall() == [("a1",)]
-        again = mirror_namespace(catalog, conn, as_of_run="run-a")
-        assert not any(m.copied for m in again)
-        assert all(m.copied for m in mirror_namespace(catalog, conn))
-        assert conn.execute("select count(*) from bronze.fhir_patient").fetchall() == [(2,)]
 
 
 def test_maintain_compacts_and_expires_without_changing_results(

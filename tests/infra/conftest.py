@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 INFRA = REPO_ROOT / "infra"
-sys.path.insert(0, str(INFRA))
 # Node 20 is end-of-life for jsii: without these, every process prints a boxed warning.
 os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -34,11 +32,12 @@ class Synthesized:
 
     def __init__(self, outdir: Path) -> None:
         import aws_cdk as cdk
-        from app import build
         from aws_cdk.assertions import Template
 
+        from healthlake_infra.stack import stage_stack
+
         self.app = cdk.App(context=cdk_context(), outdir=str(outdir))
-        self.stack = build(self.app)
+        self.stack = stage_stack(self.app)
         self.assembly = Path(self.app.synth().directory)
         self.template = Template.from_stack(self.stack)
         self.json: dict[str, Any] = self.template.to_json()

@@ -8,8 +8,8 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_s3 as s3
-from healthlake_infra.nag import acknowledge, add_hipaa_checks
 
+from healthlake_infra.nag import acknowledge, add_hipaa_checks
 from tests.infra.conftest import Synthesized
 
 # Each acknowledgment is a decision: a new one must be added here on purpose.

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
+
 from healthlake_infra import layout
 from healthlake_infra.catalog import BYTES_SCANNED_CUTOFF_PER_QUERY
-
 from tests.infra.conftest import Synthesized
 
 KEY = {"Fn::GetAtt": [Match.string_like_regexp("^StorageKey"), "Arn"]}
@@ -395,7 +395,8 @@ def test_no_account_ids_or_fixed_bucket_names(synthesized: Synthesized) -> None:
 
 def test_stage_names_the_stack_and_is_validated() -> None:
     import aws_cdk as cdk
-    from app import build
+
+    from healthlake_infra.stack import stage_stack
 
     with pytest.raises(SystemExit, match="stage 'Prod_1'"):
-        build(cdk.App(context={"stage": "Prod_1"}))
+        stage_stack(cdk.App(context={"stage": "Prod_1"}))

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from iceberg.exceptions import LakehouseLockedError
-from iceberg.lakehouse import check_unlocked, summary
+from lakehouse.database import check_unlocked, summary
+from lakehouse.exceptions import LakehouseLockedError
 
 HOLD_LOCK = """
 import sys, time, duckdb

@@ -1,4 +1,5 @@
-"""The DuckDB lakehouse file (`warehouse/lakehouse.duckdb`): lock check and run summary."""
+"""The DuckDB lakehouse file (`warehouse/lakehouse.duckdb`): where it is, whether another process
+holds it, and what it holds (the run summary)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import duckdb
 
-from iceberg.catalog import warehouse_dir
-from iceberg.exceptions import LakehouseLockedError
+from common.paths import warehouse_dir
+from lakehouse.exceptions import LakehouseLockedError
 
 # The schemas a build leaves in the lakehouse, in the order a reader meets them.
 SCHEMAS = ("bronze", "silver", "omop", "gold", "ops")

@@ -1,9 +1,9 @@
-"""One step of the AWS pipeline, as the container image runs it.
+"""One step of the AWS pipeline, as the container image (infra/docker/Dockerfile) runs it.
 
-    python -m healthlake_infra.pipeline_step generate PATIENTS SEED
-    python -m healthlake_infra.pipeline_step load
-    python -m healthlake_infra.pipeline_step build
-    python -m healthlake_infra.pipeline_step evidence PATIENTS SEED
+    python -m scripts.pipeline_step generate PATIENTS SEED
+    python -m scripts.pipeline_step load
+    python -m scripts.pipeline_step build
+    python -m scripts.pipeline_step evidence PATIENTS SEED
 
 Each step is its own Fargate task with its own disk, so files pass between steps through the data
 lake bucket: `generate` stages its dataset under staging/generated/<run id>/ and `load` fetches it;
@@ -25,15 +25,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from common.cli import OneLineParser
+from common.errors import HealthlakeError
+from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from healthlake_infra import layout
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 WORK = Path(os.environ.get("HEALTHLAKE_STEP_WORKDIR", "/tmp/healthlake"))
 DBT_ARTIFACTS = ("run_results.json", "manifest.json")
 
 
-class StepError(Exception):
+class StepError(HealthlakeError):
     """A step cannot run: a missing setting or a missing input from an earlier step."""
+
+    # The task fails, and Step Functions retries it once, then alerts.
+    exit_code = 1
 
 
 def setting(name: str) -> str:
@@ -108,8 +113,8 @@ def build(s3: Any, bucket: str, run_id: str) -> int:
     os.environ["DBT_LOG_PATH"] = str(WORK / "dbt" / "logs")
     dbt = str(Path(sys.executable).with_name("dbt"))
     code = run(
-        [dbt, "build", "--target", "athena", "--profiles-dir", str(REPO_ROOT / "profiles")],
-        cwd=REPO_ROOT / "dbt_project",
+        [dbt, "build", "--target", "athena", "--profiles-dir", str(PROFILES_DIR)],
+        cwd=DBT_PROJECT_DIR,
     )
     # The artifacts are the evidence of a failed build as much as of a good one.
     for name in DBT_ARTIFACTS:
@@ -166,7 +171,7 @@ def evidence(s3: Any, bucket: str, run_id: str, stage: str, patients: str, seed:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m healthlake_infra.pipeline_step")
+    parser = OneLineParser(prog="python -m scripts.pipeline_step")
     steps = parser.add_subparsers(dest="step", required=True)
     for name in ("generate", "evidence"):
         sub = steps.add_parser(name)
@@ -196,7 +201,7 @@ def main(argv: list[str] | None = None, s3: Any = None) -> int:
         return evidence(s3, bucket, run_id, stage, args.patients, args.seed)
     except StepError as error:
         print(f"error: {args.step}: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
 
 
 if __name__ == "__main__":

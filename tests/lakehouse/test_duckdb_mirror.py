@@ -11,9 +11,9 @@ from pyiceberg.catalog import Catalog
 
 from generators.config import GeneratorConfig
 from generators.output import generate
-from iceberg.duckdb_mirror import mirror_namespace
 from iceberg.exceptions import TableNotLoadedError
-from iceberg.loaders import load_generated
+from iceberg.loaders import load_fhir, load_generated
+from lakehouse.duckdb_mirror import MIRROR_MEMORY_LIMIT, memory_limited, mirror_namespace
 
 
 def test_mirror_copies_then_skips_unchanged(
@@ -62,7 +62,7 @@ def test_failed_copy_keeps_the_previous_copy(
 
             return pa.RecordBatchReader.from_batches(pa.schema({"x": pa.int64()}), batches())
 
-        monkeypatch.setattr("iceberg.duckdb_mirror.scan_reader", broken_reader)
+        monkeypatch.setattr("lakehouse.duckdb_mirror.scan_reader", broken_reader)
         with pytest.raises(Exception, match="disk went away"):
             mirror_namespace(catalog, conn)
         count = conn.execute("select count(*) from bronze.fhir_patient").fetchall()[0][0]
@@ -75,3 +75,52 @@ def test_empty_namespace_says_to_load(catalog: Catalog, tmp_path: Path) -> None:
         pytest.raises(TableNotLoadedError, match="run 'just load'"),
     ):
         mirror_namespace(catalog, conn)
+
+
+def _ndjson(path: Path, *ids: str) -> Path:
+    path.write_text("".join(f'{{"resourceType":"Patient","id":"{i}"}}\n' for i in ids))
+    return path
+
+
+def test_mirror_pinned_to_a_run_then_unpinned(catalog: Catalog, tmp_path: Path) -> None:
+    load_fhir(catalog, [_ndjson(tmp_path / "a.ndjson", "a1")], "run-a")
+    load_fhir(catalog, [_ndjson(tmp_path / "b.ndjson", "b1")], "run-b")
+    with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
+        mirror_namespace(catalog, conn, as_of_run="run-a")
+        assert conn.execute("select resource_id from bronze.fhir_patient").fetchall() == [("a1",)]
+        again = mirror_namespace(catalog, conn, as_of_run="run-a")
+        assert not any(m.copied for m in again)
+        assert all(m.copied for m in mirror_namespace(catalog, conn))
+        assert conn.execute("select count(*) from bronze.fhir_patient").fetchall() == [(2,)]
+
+
+def test_mirror_limits_duckdb_memory_only_while_copying(catalog: Catalog, tmp_path: Path) -> None:
+    source = tmp_path / "p.ndjson"
+    source.write_text('{"resourceType":"Patient","id":"a"}\n', encoding="utf-8")
+    load_fhir(catalog, [source], "run-1")
+    with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
+        default = _memory_limit(conn)
+        with memory_limited(conn, MIRROR_MEMORY_LIMIT):
+            assert _memory_limit(conn) == "256.0 MiB"
+        assert _memory_limit(conn) == default
+        mirror_namespace(catalog, conn)
+        assert _memory_limit(conn) == default
+        # A limit the caller set (dbt's profile, say) is set again; a lower one is kept.
+        conn.execute("set memory_limit = '3GiB'")
+        with memory_limited(conn, MIRROR_MEMORY_LIMIT):
+            assert _memory_limit(conn) == "256.0 MiB"
+        assert _memory_limit(conn) == "3.0 GiB"
+        conn.execute("set memory_limit = '100MiB'")
+        with memory_limited(conn, MIRROR_MEMORY_LIMIT):
+            assert _memory_limit(conn) == "100.0 MiB"
+        assert _memory_limit(conn) == "100.0 MiB"
+    # An in-memory database has nowhere to spill a copy to: left as it is.
+    with duckdb.connect() as conn:
+        default = _memory_limit(conn)
+        with memory_limited(conn, MIRROR_MEMORY_LIMIT):
+            assert _memory_limit(conn) == default
+
+
+def _memory_limit(conn: duckdb.DuckDBPyConnection) -> str:
+    value: str = conn.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    return value

@@ -1,4 +1,4 @@
-"""`python -m iceberg build [duckdb|athena]`: dbt build; on DuckDB, readers never see half a build.
+"""`python -m lakehouse build [duckdb|athena]`: dbt build; on DuckDB readers never see half a build.
 
 On DuckDB, dbt builds a working copy beside the published lakehouse
 (`warehouse/.lakehouse.building.duckdb` next to `warehouse/lakehouse.duckdb`; dbt's profile opens
@@ -40,14 +40,15 @@ from types import FrameType, TracebackType
 
 import duckdb
 
-from iceberg.catalog import REPO_ROOT, load_catalog
-from iceberg.exceptions import (
+from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from iceberg.catalog import load_catalog
+from lakehouse.database import check_unlocked, lakehouse_path, set_aside_report
+from lakehouse.exceptions import (
     BuildFailedError,
-    IcebergLayerError,
     LakehouseChangedError,
+    LakehouseError,
     LakehouseLockedError,
 )
-from iceberg.lakehouse import check_unlocked, lakehouse_path, set_aside_report
 
 TARGETS = ("duckdb", "athena")
 # The file dbt's duckdb target opens (profiles/profiles.yml); unset, the published lakehouse.
@@ -58,7 +59,6 @@ ATHENA_SETTINGS = (
     "HEALTHLAKE_ATHENA_S3_STAGING_DIR",
     "HEALTHLAKE_ATHENA_S3_DATA_DIR",
 )
-DBT_PROJECT = REPO_ROOT / "dbt_project"
 DBT_BUILD_FLAGS = (
     "--quiet",
     # A selector that selects nothing is a mistake, not a successful build of nothing.
@@ -84,15 +84,15 @@ def build(target: str = "duckdb", say: Say = print) -> None:
     Raises:
         BuildFailedError: dbt failed, was stopped, or the build was interrupted; the message is
             the one line to print, and `exit_code` the exit status.
-        IcebergLayerError: the build could not start (unknown target, missing setting or
+        LakehouseError: the build could not start (unknown target, missing setting or
             catalog, lakehouse locked or changed during the build).
     """
     if target not in TARGETS:
-        raise IcebergLayerError(f"unknown target {target!r}; use duckdb or athena")
+        raise LakehouseError(f"unknown target {target!r}; use duckdb or athena")
     if target == "athena":
         missing = [name for name in ATHENA_SETTINGS if not os.environ.get(name)]
         if missing:
-            raise IcebergLayerError(
+            raise LakehouseError(
                 f"the athena target needs {missing[0]} (see docs/deploy-aws.md); export it and "
                 "run again"
             )
@@ -207,14 +207,14 @@ class DbtOutcome:
 
 def run_dbt_build(target: str, env: dict[str, str], stop: StopSignals) -> DbtOutcome:
     """`dbt build --target target` in the project, its output streaming to this terminal."""
-    env.setdefault("DBT_PROFILES_DIR", str(REPO_ROOT / "profiles"))
-    target_dir = DBT_PROJECT / env.get("DBT_TARGET_PATH", "target")
+    env.setdefault("DBT_PROFILES_DIR", str(PROFILES_DIR))
+    target_dir = DBT_PROJECT_DIR / env.get("DBT_TARGET_PATH", "target")
     run_results = target_dir / "run_results.json"
     # A killed dbt writes none: the previous build's file must not be read as this one's.
     run_results.unlink(missing_ok=True)
-    log = DBT_PROJECT / env.get("DBT_LOG_PATH", "logs") / "dbt.log"
+    log = DBT_PROJECT_DIR / env.get("DBT_LOG_PATH", "logs") / "dbt.log"
     command = [_dbt_executable(), "build", "--target", target, *DBT_BUILD_FLAGS]
-    process = subprocess.Popen(command, cwd=DBT_PROJECT, env=env)
+    process = subprocess.Popen(command, cwd=DBT_PROJECT_DIR, env=env)
     stop.child = process
     stopping_since: float | None = None
     try:
@@ -433,7 +433,7 @@ class WorkingCopy:
     @staticmethod
     def _check_no_wal(database: Path) -> None:
         if _has_wal(database):
-            raise IcebergLayerError(
+            raise LakehouseError(
                 f"{database} still has a write-ahead log after a checkpoint; a process may hold "
                 "it open: close it and run again"
             )

@@ -1,4 +1,4 @@
-"""Empty and delete what the stack of a stage made: `scripts/cleanup STAGE [--dry-run]`.
+"""Empty and delete what the stack of a stage made: `scripts/cleanup STAGE [--dry-run]` runs this.
 
 CloudFormation cannot delete a bucket that holds objects or an ECR repository that holds images,
 so this empties them first (every object version and delete marker: the buckets are versioned),
@@ -9,18 +9,21 @@ the stack delete, like every other resource of the stack.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from typing import Any
 
+from common.cli import OneLineParser
+from common.errors import HealthlakeError
 from healthlake_infra.layout import stack_name
 
 ATTEMPTS = 3
 
 
-class CleanupError(Exception):
+class CleanupError(HealthlakeError):
     """The stage cannot be cleaned up; the message says why."""
+
+    exit_code = 1
 
 
 def stack_resources(cloudformation: Any, stack: str) -> list[dict[str, Any]]:
@@ -125,7 +128,7 @@ def cleanup(session: Any, stage: str, *, dry_run: bool, wait_seconds: int = 1800
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="scripts/cleanup", description="Empty and delete the healthlake stack of a stage."
     )
     parser.add_argument("stage", help="the stage the stack was deployed with (dev, prod, ...)")
@@ -151,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     except (CleanupError, BotoCoreError, ClientError) as error:
+        # A waiter's or botocore's message can span lines; the error stays one.
         print(f"error: {error}".replace("\n", " "), file=sys.stderr)
         return 1
     return 0

@@ -14,12 +14,14 @@ Patient, an Encounter, an Observation and a Condition): loading the folder, then
 bronze tables, which must not grow with the number of files loaded (the ledger of loaded files
 is a Parquet file beside it, not a table property).
 
-python -m iceberg.bench 10000 1000000 [--bundle-files 10000]   # --bundle-files 0 skips it
+python -m lakehouse.bench 10000 1000000 [--bundle-files 10000]   # --bundle-files 0 skips it
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -29,8 +31,9 @@ from pathlib import Path
 
 import duckdb
 
+from common.cli import OneLineParser, path_argument, print_error
+from common.errors import HealthlakeError
 from generators.config import parse_count, parse_patients
-from generators.exceptions import ConfigError, GeneratorError
 from iceberg.catalog import BRONZE, load_catalog
 
 STEPS = ("ingest", "mirror-full", "mirror-no-change", "ingest-unchanged")
@@ -93,7 +96,7 @@ def run_step(step: str, folder: Path) -> dict[str, float]:
         report = load_fhir(catalog, [source], f"bench-{step}")
         rows = sum(table.rows for table in report.tables)
     else:
-        from iceberg.duckdb_mirror import mirror_namespace
+        from lakehouse.duckdb_mirror import mirror_namespace
 
         with duckdb.connect(str(folder / "lakehouse.duckdb")) as conn:
             mirrored = mirror_namespace(load_catalog("local"), conn)
@@ -137,8 +140,8 @@ def bench_bundles(count: int) -> list[tuple[str, dict[str, float]]]:
 
 def _run_in_subprocess(step: str, folder: Path) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, "-m", "iceberg.bench", "--step", step, str(folder)],
-        env={**_env(), "HEALTHLAKE_WAREHOUSE": str(folder)},
+        [sys.executable, "-m", "lakehouse.bench", "--step", step, str(folder)],
+        env={**os.environ, "HEALTHLAKE_WAREHOUSE": str(folder)},
         capture_output=True,
         text=True,
         check=True,
@@ -147,22 +150,39 @@ def _run_in_subprocess(step: str, folder: Path) -> dict[str, float]:
     return result
 
 
-def _env() -> dict[str, str]:
-    import os
+def _parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="python -m lakehouse.bench", description=__doc__)
+    parser.add_argument(
+        "sizes",
+        nargs="*",
+        default=["10000", "1000000"],
+        help="patient counts (default: 10000 1000000)",
+    )
+    parser.add_argument(
+        "--bundle-files",
+        default=str(DEFAULT_BUNDLE_FILES),
+        help="one-patient Bundle files for the many-files case; 0 skips it (default: %(default)s)",
+    )
+    # One step in this process, for the parent that times it: not for people.
+    parser.add_argument(
+        "--step", nargs=2, metavar=("STEP", "FOLDER"), default=None, help=argparse.SUPPRESS
+    )
+    return parser
 
-    return dict(os.environ)
 
-
-def main(argv: list[str]) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the benchmark for the sizes given (default 10,000 and 1,000,000 patients)."""
-    if argv[:1] == ["--step"]:
-        print(json.dumps(run_step(argv[1], Path(argv[2]))))
+    args = _parser().parse_args(argv)
+    if args.step is not None:
+        step, folder = args.step
+        print(json.dumps(run_step(step, path_argument(folder))))
         return 0
     try:
-        bundle_files, sizes = _parse_arguments(argv)
-    except GeneratorError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        # Checked before any slow step, so a typo is a one-line error, not a traceback minutes in.
+        bundle_files = parse_count("--bundle-files", args.bundle_files, minimum=0)
+        sizes = [parse_patients(size) for size in args.sizes]
+    except HealthlakeError as error:
+        return print_error(error)
     # Seconds on a shared machine depend on what else runs: the load average goes with them.
     print(f"load average {_load_average()}")
     print(
@@ -184,25 +204,9 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _parse_arguments(argv: list[str]) -> tuple[int, list[int]]:
-    """(bundle files, patient counts) from `[SIZES...] [--bundle-files N]`, checked before any
-    slow step so a typo is a one-line error, not a traceback minutes in."""
-    bundle_files = DEFAULT_BUNDLE_FILES
-    if "--bundle-files" in argv:
-        at = argv.index("--bundle-files")
-        if at + 1 >= len(argv):
-            raise ConfigError("--bundle-files needs a number of files (0 skips that step)")
-        bundle_files = parse_count("--bundle-files", argv[at + 1], minimum=0)
-        argv = argv[:at] + argv[at + 2 :]
-    sizes = [parse_patients(arg) for arg in argv] or [10_000, 1_000_000]
-    return bundle_files, sizes
-
-
 def _load_average() -> str:
-    import os
-
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -9,9 +9,9 @@ from typing import Any
 
 import boto3
 import pytest
-from healthlake_infra import cleanup, pipeline_step
 from moto import mock_aws
 
+from scripts import cleanup, pipeline_step
 from tests.conftest import REPO_ROOT, run
 
 BUCKET = "lake"

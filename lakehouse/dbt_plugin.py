@@ -1,11 +1,11 @@
 """dbt-duckdb plugin: dbt sources in `bronze` read the Iceberg bronze namespace.
 
-Configured in `profiles/profiles.yml` (module `iceberg.dbt_plugin`, alias `iceberg_bronze`) and
+Configured in `profiles/profiles.yml` (module `lakehouse.dbt_plugin`, alias `iceberg_bronze`) and
 named by the sources with `meta: {plugin: iceberg_bronze, save_mode: ignore}`.
 
 It follows dbt-duckdb's plugin contract:
 - `configure_connection` runs once per dbt invocation, when the DuckDB file is opened: it brings
-  DuckDB's `bronze` schema up to the catalog's current snapshots (see `iceberg.duckdb_mirror`),
+  DuckDB's `bronze` schema up to the catalog's current snapshots (see `lakehouse.duckdb_mirror`),
   copying only tables whose snapshot moved. DuckDB's `memory_limit` is lowered for the copy
   only and put back before any model runs, so the build keeps the profile's settings.
 - `HEALTHLAKE_BRONZE_AS_OF_RUN=<run id>` (or `as_of_run` in the plugin config) pins the build
@@ -31,10 +31,11 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt.adapters.duckdb.utils import SourceConfig
 from duckdb import DuckDBPyConnection
 
-from iceberg.catalog import BRONZE, REPO_ROOT, load_catalog
-from iceberg.duckdb_mirror import create_empty_tables, mirror_namespace
+from common.paths import DBT_PROJECT_DIR
+from iceberg.catalog import BRONZE, load_catalog
 from iceberg.exceptions import TableNotLoadedError
 from iceberg.tables import definition_for
+from lakehouse.duckdb_mirror import create_empty_tables, mirror_namespace
 
 
 class Plugin(BasePlugin):
@@ -49,9 +50,7 @@ class Plugin(BasePlugin):
         self._read_catalog = bool(plugin_config.get("read_catalog", True))
         pinned = os.environ.get("HEALTHLAKE_BRONZE_AS_OF_RUN") or plugin_config.get("as_of_run")
         self._as_of_run = str(pinned) if pinned else None
-        self._models_dir = Path(
-            plugin_config.get("models_dir", REPO_ROOT / "dbt_project" / "models")
-        )
+        self._models_dir = Path(plugin_config.get("models_dir", DBT_PROJECT_DIR / "models"))
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         """Mirror changed bronze tables into DuckDB, then create the declared sources the catalog

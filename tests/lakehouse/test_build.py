@@ -23,7 +23,7 @@ import pytest
 
 from generators.config import GeneratorConfig
 from generators.output import generate
-from iceberg.build import describe_run_results
+from lakehouse.build import describe_run_results
 from tests.conftest import JUST, REPO_ROOT, pipeline_env, python_module, query_lakehouse, run
 
 pytestmark = pytest.mark.dbt
@@ -50,10 +50,10 @@ class Warehouse:
         return run([*JUST, "build"], env=self.env)
 
     def start_build(self) -> subprocess.Popen[str]:
-        """`python -m iceberg build` in its own process group, returned once dbt has the working
+        """`python -m lakehouse build` in its own process group, returned once dbt has the working
         copy open (the mirror has started writing it)."""
         process = subprocess.Popen(
-            [sys.executable, "-m", "iceberg", "build"],
+            [sys.executable, "-m", "lakehouse", "build"],
             cwd=REPO_ROOT,
             env={**os.environ, **self.env},
             stdout=subprocess.PIPE,
