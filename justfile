@@ -119,7 +119,7 @@ parity *args="":
     if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
     python scripts/parity.py "$@"
 
-# Run the full test suite (lint, then pytest)
+# Run the full test suite (lint, then pytest with coverage); with arguments, only the tests they select
 [no-exit-message]
 test *args="":
     #!/usr/bin/env bash
@@ -137,7 +137,14 @@ test *args="":
         esac
     fi
     just lint
-    pytest "$@"
+    if [ $# -gt 0 ]; then
+        pytest "$@"
+    else
+        # Coverage of the whole suite, `python -m` and `just` subprocesses included ([tool.coverage]
+        # in pyproject.toml). The floor is the total when it was set (89.6%), rounded down: raise it
+        # as coverage grows. With arguments (a path, -k, -x) pytest runs as asked, unmeasured.
+        pytest --cov --cov-report=term:skip-covered --cov-fail-under=89
+    fi
 
 # Lint Python (ruff, ruff format, mypy) and SQL (sqlfluff)
 lint:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import duckdb
 import pytest
 from pyiceberg.catalog import Catalog
 
@@ -139,3 +140,11 @@ def dbt_full_refresh(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         env=env,
         cwd=DBT_PROJECT_DIR,
     )
+
+
+def duckdb_file(path: Path, *statements: str) -> Path:
+    """A real DuckDB file at `path` made by running `statements` (tables a test controls)."""
+    with duckdb.connect(str(path)) as conn:
+        for statement in statements:
+            conn.execute(statement)
+    return path

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
 import pytest
 import sqlglot
 
 from scripts.compare_results import compare_with_lakehouse
 from scripts.parity import athena_to_duckdb
-from tests.conftest import JUST, run
+from tests.conftest import JUST, duckdb_file, run
 
 pytestmark = pytest.mark.dbt
 
@@ -42,13 +41,12 @@ def test_sql_that_athena_rejects_is_caught() -> None:
 
 def test_results_comparison_finds_equal_and_differing_tables(tmp_path: Path) -> None:
     """The real-account comparison (scripts/compare_results.py) on tables we control."""
-    lakehouse = tmp_path / "lakehouse.duckdb"
-    with duckdb.connect(str(lakehouse)) as conn:
-        conn.execute("create schema omop")
-        conn.execute(
-            "create table omop.person as select range as person_id, range * 1.5 as score, "
-            "current_timestamp as transformed_at from range(5)"
-        )
+    lakehouse = duckdb_file(
+        tmp_path / "lakehouse.duckdb",
+        "create schema omop",
+        "create table omop.person as select range as person_id, range * 1.5 as score, "
+        "current_timestamp as transformed_at from range(5)",
+    )
     same = pa.table({"person_id": [4, 3, 2, 1, 0], "score": [6.0, 4.5, 3.0, 1.5000000001, 0.0]})
     changed = pa.table({"person_id": [0, 1, 2, 3, 3], "score": [0.0, 1.5, 3.0, 4.5, 4.5]})
     assert compare_with_lakehouse(lakehouse, {"omop.person": same}) == [

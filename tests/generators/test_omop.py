@@ -12,8 +12,9 @@ import pytest
 from generators import omop_spec
 from generators.config import GeneratorConfig
 from generators.fhir import render_patients
-from generators.omop import TERMINOLOGY_DIR, render_person
+from generators.omop import render_person
 from generators.population import draw_batch
+from generators.terminology import TERMINOLOGY_DIR
 from tests.conftest import SHARED_REFERENCE
 
 CONFIG = GeneratorConfig(patients=500, seed=9)

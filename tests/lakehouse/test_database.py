@@ -12,6 +12,7 @@ import pytest
 
 from lakehouse.database import check_unlocked, summary
 from lakehouse.exceptions import LakehouseLockedError
+from tests.conftest import duckdb_file
 
 HOLD_LOCK = """
 import sys, time, duckdb
@@ -49,11 +50,12 @@ def test_missing_file_is_not_locked(tmp_path: Path) -> None:
 
 
 def test_summary_lists_schemas_tables_and_counts(tmp_path: Path) -> None:
-    path = tmp_path / "lakehouse.duckdb"
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("create schema omop")
-        conn.execute("create table omop.person as select range as person_id from range(1234)")
-        conn.execute("create table main.ignored as select 1 as x")
+    path = duckdb_file(
+        tmp_path / "lakehouse.duckdb",
+        "create schema omop",
+        "create table omop.person as select range as person_id from range(1234)",
+        "create table main.ignored as select 1 as x",
+    )
     text = summary(path, elapsed_seconds=3.21)
     assert "omop.person" in text and "1,234" in text
     assert "ignored" not in text
@@ -61,11 +63,12 @@ def test_summary_lists_schemas_tables_and_counts(tmp_path: Path) -> None:
 
 
 def test_summary_totals_staging_schemas_and_lists_them_only_when_full(tmp_path: Path) -> None:
-    path = tmp_path / "lakehouse.duckdb"
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("create schema silver")
-        conn.execute("create table silver.stg_a as select range as x from range(10)")
-        conn.execute("create table silver.stg_b as select range as x from range(5)")
+    path = duckdb_file(
+        tmp_path / "lakehouse.duckdb",
+        "create schema silver",
+        "create table silver.stg_a as select range as x from range(10)",
+        "create table silver.stg_b as select range as x from range(5)",
+    )
     short = summary(path)
     assert "silver: 2 tables, 15 rows" in short
     assert "silver.stg_a" not in short
@@ -73,19 +76,16 @@ def test_summary_totals_staging_schemas_and_lists_them_only_when_full(tmp_path: 
 
 
 def test_summary_says_what_was_set_aside_and_not_modelled(tmp_path: Path) -> None:
-    path = tmp_path / "lakehouse.duckdb"
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("create schema ops")
-        conn.execute(
-            "create table ops.fhir_set_aside as select * from (values "
-            "('Patient.birthDate', 'not a FHIR date'), ('Patient.birthDate', 'not a FHIR date'), "
-            "('Patient.gender', 'a JSON array, not a string')) as t (element, reason)"
-        )
-        conn.execute(
-            "create table ops.fhir_resource_coverage as select * from (values "
-            "('Patient', 10, true), ('Immunization', 4, false), ('Claim', 7, false)) "
-            "as t (resource_type, resources, is_modelled)"
-        )
+    path = duckdb_file(
+        tmp_path / "lakehouse.duckdb",
+        "create schema ops",
+        "create table ops.fhir_set_aside as select * from (values "
+        "('Patient.birthDate', 'not a FHIR date'), ('Patient.birthDate', 'not a FHIR date'), "
+        "('Patient.gender', 'a JSON array, not a string')) as t (element, reason)",
+        "create table ops.fhir_resource_coverage as select * from (values "
+        "('Patient', 10, true), ('Immunization', 4, false), ('Claim', 7, false)) "
+        "as t (resource_type, resources, is_modelled)",
+    )
     lines = summary(path).splitlines()
     assert "  set aside: 3 values (ops.fhir_set_aside), the rest was built:" in lines
     assert "            2  Patient.birthDate: not a FHIR date" in lines
@@ -96,8 +96,9 @@ def test_summary_says_what_was_set_aside_and_not_modelled(tmp_path: Path) -> Non
 
 
 def test_summary_of_a_clean_build_has_no_set_aside_lines(tmp_path: Path) -> None:
-    path = tmp_path / "lakehouse.duckdb"
-    with duckdb.connect(str(path)) as conn:
-        conn.execute("create schema ops")
-        conn.execute("create table ops.fhir_set_aside (element varchar, reason varchar)")
+    path = duckdb_file(
+        tmp_path / "lakehouse.duckdb",
+        "create schema ops",
+        "create table ops.fhir_set_aside (element varchar, reason varchar)",
+    )
     assert "set aside" not in summary(path)

@@ -29,14 +29,21 @@ def test_mirror_copies_then_skips_unchanged(
         assert count == 300
 
 
+def _mirror_then_load_another_population(
+    catalog: Catalog, generated: Path, conn: duckdb.DuckDBPyConnection
+) -> None:
+    """Load and mirror run-1, then load run-2 (50 other patients) into bronze, not mirrored yet."""
+    load_generated(catalog, generated, "run-1")
+    mirror_namespace(catalog, conn)
+    generate(GeneratorConfig(patients=50, seed=1), generated)
+    load_generated(catalog, generated, "run-2")
+
+
 def test_mirror_recopies_a_table_whose_snapshot_moved(
     catalog: Catalog, generated: Path, tmp_path: Path
 ) -> None:
-    load_generated(catalog, generated, "run-1")
     with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
-        mirror_namespace(catalog, conn)
-        generate(GeneratorConfig(patients=50, seed=1), generated)
-        load_generated(catalog, generated, "run-2")
+        _mirror_then_load_another_population(catalog, generated, conn)
         copied = {m.table for m in mirror_namespace(catalog, conn) if m.copied}
         # Tables whose files changed are recopied; location and care_site do not depend on the
         # seed, so their load was skipped and their snapshot did not move.
@@ -49,11 +56,8 @@ def test_mirror_recopies_a_table_whose_snapshot_moved(
 def test_failed_copy_keeps_the_previous_copy(
     catalog: Catalog, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    load_generated(catalog, generated, "run-1")
     with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
-        mirror_namespace(catalog, conn)
-        generate(GeneratorConfig(patients=50, seed=1), generated)
-        load_generated(catalog, generated, "run-2")
+        _mirror_then_load_another_population(catalog, generated, conn)
 
         def broken_reader(scan: object) -> pa.RecordBatchReader:
             def batches():  # type: ignore[no-untyped-def]
