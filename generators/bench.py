@@ -132,6 +132,14 @@ def _run_child(*args: str) -> dict[str, Any]:
     return measured
 
 
+def _measure_into(out: Path, *args: str) -> dict[str, Any]:
+    """Run one benchmark step writing into `out`, then delete `out` (each size fits the disk)."""
+    try:
+        return _run_child(*args, str(out))
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def run_bench(sizes: list[int], work_dir: Path) -> int:
     """Measure every size and print one table; return the exit code."""
     print(
@@ -140,21 +148,15 @@ def run_bench(sizes: list[int], work_dir: Path) -> int:
     )
     for patients in sizes:
         faker_size = min(patients, FAKER_MAX_PATIENTS)
-        faker_out = work_dir / f"faker-{faker_size}"
-        try:
-            faker = _run_child("faker", str(faker_size), str(faker_out))
-        finally:
-            shutil.rmtree(faker_out, ignore_errors=True)
+        faker = _measure_into(work_dir / f"faker-{faker_size}", "faker", str(faker_size))
         faker_rate = faker_size / faker["wall"]
         faker_ndjson_rate = faker_size / faker["wall_ndjson"]
         faker_wall = patients / faker_rate
         note = "" if faker_size == patients else f" (rate at {faker_size:,}, extrapolated)"
         for rendering in ("omop", "fhir"):
-            out = work_dir / f"{rendering}-{patients}"
-            try:
-                measured = _run_child("generate", rendering, str(patients), str(out))
-            finally:
-                shutil.rmtree(out, ignore_errors=True)
+            measured = _measure_into(
+                work_dir / f"{rendering}-{patients}", "generate", rendering, str(patients)
+            )
             rate = patients / measured["wall"]
             row_ratio = measured["rows"] / measured["wall"] / faker_rate
             print(
@@ -168,11 +170,7 @@ def run_bench(sizes: list[int], work_dir: Path) -> int:
             f"{faker_rate:>11,.0f} {faker['rss_mb']:>11,.0f} {'-':>10} {'1.0x':>9}{note}"
         )
         # Like for like: the same person rows, written in the same format (NDJSON).
-        out = work_dir / f"persons-{patients}"
-        try:
-            persons = _run_child("persons", str(patients), str(out))
-        finally:
-            shutil.rmtree(out, ignore_errors=True)
+        persons = _measure_into(work_dir / f"persons-{patients}", "persons", str(patients))
         persons_rate = patients / persons["wall"]
         print(
             f"{patients:>10,} {'person rows NDJSON':<18} {persons['wall']:>8.1f} "

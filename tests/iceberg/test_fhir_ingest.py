@@ -41,6 +41,15 @@ def _snapshot(catalog: Catalog, name: str) -> int | None:
     return snapshot.snapshot_id if snapshot else None
 
 
+def _load_and_snapshot(
+    catalog: Catalog, path: Path, ndjson: str, tables: tuple[str, ...]
+) -> dict[str, int | None]:
+    """Write `ndjson` to `path`, load it as run-1, and return the snapshot of each table after."""
+    path.write_text(ndjson)
+    load_fhir(catalog, [path], "run-1")
+    return {name: _snapshot(catalog, name) for name in tables}
+
+
 def _bundle(kind: str) -> dict[str, Any]:
     """A Bundle with what real exports contain: urn:uuid references, a contained resource,
     extensions, choice types, an unmodelled type, and one entry without a resource."""
@@ -316,10 +325,12 @@ def test_changed_file_drops_rows_of_types_it_no_longer_has(
 def test_load_interrupted_before_commit_leaves_every_table_as_it_was(
     catalog: Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = tmp_path / "first.ndjson"
-    first.write_text('{"resourceType":"Patient","id":"p"}\n{"resourceType":"Condition","id":"c"}\n')
-    load_fhir(catalog, [first], "run-1")
-    before = {name: _snapshot(catalog, name) for name in ("fhir_patient", "fhir_condition")}
+    before = _load_and_snapshot(
+        catalog,
+        tmp_path / "first.ndjson",
+        '{"resourceType":"Patient","id":"p"}\n{"resourceType":"Condition","id":"c"}\n',
+        ("fhir_patient", "fhir_condition"),
+    )
     second = tmp_path / "second.ndjson"
     second.write_text(
         '{"resourceType":"Patient","id":"q"}\n{"resourceType":"Condition","id":"d"}\nbad\n'
@@ -521,10 +532,12 @@ def test_damaged_gzip_commits_nothing_of_the_load(
     damage: Callable[[bytes], bytes],
     problem: str,
 ) -> None:
-    before_load = tmp_path / "earlier.ndjson"
-    before_load.write_text('{"resourceType":"Patient","id":"earlier"}\nbad earlier\n')
-    load_fhir(catalog, [before_load], "run-1")
-    before = {name: _snapshot(catalog, name) for name in ("fhir_patient", "quarantine")}
+    before = _load_and_snapshot(
+        catalog,
+        tmp_path / "earlier.ndjson",
+        '{"resourceType":"Patient","id":"earlier"}\nbad earlier\n',
+        ("fhir_patient", "quarantine"),
+    )
     folder = tmp_path / "export"
     folder.mkdir()
     (folder / "a-good.ndjson").write_text('{"resourceType":"Patient","id":"good"}\nbad\n')
