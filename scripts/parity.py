@@ -34,11 +34,11 @@ from typing import Any
 import duckdb
 import sqlglot
 import yaml
-from sqlglot import exp
 
 from common.cli import OneLineParser, path_argument, print_error
 from common.errors import HealthlakeError
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from lakehouse.athena_offline import athena_to_duckdb
 
 KNOWN_GAPS_FILE = Path(__file__).with_name("parity_known_gaps.yml")
 # Hand-written exports with the shapes real FHIR has; synthea_like names its practitioners and
@@ -195,16 +195,6 @@ def compile_athena(workdir: Path, endpoint: str, lakehouse: Path) -> dict[str, A
         (workdir / "athena_target" / "manifest.json").read_text(encoding="utf-8")
     )
     return manifest
-
-
-def athena_to_duckdb(sql: str) -> str:
-    """Transpile compiled Athena SQL to DuckDB, pointing `awsdatacatalog.<schema>.<table>` at the
-    same schema and table in the DuckDB lakehouse."""
-    tree = sqlglot.parse_one(sql, read="athena")
-    for table in tree.find_all(exp.Table):
-        if table.catalog == "awsdatacatalog":
-            table.set("catalog", None)
-    return tree.sql(dialect="duckdb")
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:

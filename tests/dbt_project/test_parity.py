@@ -10,7 +10,7 @@ import pytest
 import sqlglot
 
 from scripts.compare_results import compare_with_lakehouse
-from scripts.parity import athena_to_duckdb
+from lakehouse.athena_offline import athena_to_duckdb
 from tests.conftest import JUST, duckdb_file, run
 
 pytestmark = pytest.mark.dbt

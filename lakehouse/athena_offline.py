@@ -1,0 +1,37 @@
+"""Athena SQL, run offline on DuckDB: sqlglot's Trino -> DuckDB transpiler, plus the few
+functions it passes through unchanged although DuckDB has none of that name.
+
+This is how `just parity` and `just view --engine athena` prove Athena SQL without AWS: the SQL
+Athena would run is parsed as Trino, rewritten for DuckDB and run on the same data as the
+native build. It proves the SQL means what we think under sqlglot's reading of Trino; a real
+Trino proves it under Trino's (docs/parity.md).
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+
+def _duckdb_equivalent(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.Anonymous):
+        return node
+    name = node.name.lower()
+    if name == "fail":
+        return exp.Anonymous(this="error", expressions=node.expressions)
+    if name == "is_json_scalar":
+        (value,) = node.expressions
+        return exp.Not(this=exp.In(this=exp.Anonymous(this="json_type", expressions=[value]),
+                                   expressions=[exp.Literal.string("OBJECT"),
+                                                exp.Literal.string("ARRAY")]))
+    return node
+
+
+def athena_to_duckdb(sql: str) -> str:
+    """Transpile Athena SQL to DuckDB, pointing `awsdatacatalog.<schema>.<table>` at the same
+    schema and table in the DuckDB lakehouse."""
+    tree = sqlglot.parse_one(sql, read="athena")
+    for table in tree.find_all(exp.Table):
+        if table.catalog == "awsdatacatalog":
+            table.set("catalog", None)
+    return tree.transform(_duckdb_equivalent).sql(dialect="duckdb")
