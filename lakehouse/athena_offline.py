@@ -9,8 +9,14 @@ Trino proves it under Trino's (docs/parity.md).
 
 from __future__ import annotations
 
+import sys
+
 import sqlglot
 from sqlglot import exp
+
+# sqlglot parses recursively, one Python frame per nesting level of an expression: a
+# ViewDefinition `repeat` unrolled to views.compiler.REPEAT_DEPTH levels nests lambdas deeply.
+_RECURSION_LIMIT = 20_000
 
 
 def _duckdb_equivalent(node: exp.Expression) -> exp.Expression:
@@ -30,8 +36,13 @@ def _duckdb_equivalent(node: exp.Expression) -> exp.Expression:
 def athena_to_duckdb(sql: str) -> str:
     """Transpile Athena SQL to DuckDB, pointing `awsdatacatalog.<schema>.<table>` at the same
     schema and table in the DuckDB lakehouse."""
-    tree = sqlglot.parse_one(sql, read="athena")
-    for table in tree.find_all(exp.Table):
-        if table.catalog == "awsdatacatalog":
-            table.set("catalog", None)
-    return tree.transform(_duckdb_equivalent).sql(dialect="duckdb")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, _RECURSION_LIMIT))
+    try:
+        tree = sqlglot.parse_one(sql, read="athena")
+        for table in tree.find_all(exp.Table):
+            if table.catalog == "awsdatacatalog":
+                table.set("catalog", None)
+        return tree.transform(_duckdb_equivalent).sql(dialect="duckdb")
+    finally:
+        sys.setrecursionlimit(limit)
