@@ -111,6 +111,23 @@ bench-bronze *sizes="10000 1000000":
 build target="duckdb":
     python -m lakehouse build "$@"
 
+# Run a SQL-on-FHIR ViewDefinition over FHIR input (a file or folder): `just view views/definitions/patient_demographics.json warehouse/generated/fhir --format csv`
+[no-exit-message]
+view view_json input="" *flags="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # Defaults left empty arrive as empty arguments: pass on only the ones given.
+    given=(); for arg in "$@"; do if [ -n "$arg" ]; then given+=("$arg"); fi; done
+    python -m views run "${given[@]}"
+
+# Run SQL-on-FHIR test files (the official format) on an engine: `just view-tests ../shared/reference/sql_on_fhir_v2/tests --engine athena`
+[no-exit-message]
+view-tests path *flags="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
+    python -m views tests "$@"
+
 # Prove Athena parity offline: every model compiles and parses for Athena and returns DuckDB's rows
 [no-exit-message]
 parity *args="":

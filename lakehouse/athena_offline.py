@@ -27,9 +27,12 @@ def _duckdb_equivalent(node: exp.Expression) -> exp.Expression:
         return exp.Anonymous(this="error", expressions=node.expressions)
     if name == "is_json_scalar":
         (value,) = node.expressions
-        return exp.Not(this=exp.In(this=exp.Anonymous(this="json_type", expressions=[value]),
-                                   expressions=[exp.Literal.string("OBJECT"),
-                                                exp.Literal.string("ARRAY")]))
+        return exp.Not(
+            this=exp.In(
+                this=exp.Anonymous(this="json_type", expressions=[value]),
+                expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")],
+            )
+        )
     return node
 
 

@@ -52,7 +52,8 @@ def _fhirclient_classes() -> dict[str, type]:
 def _backbone_paths(path2type: dict[str, str]) -> set[str]:
     """Paths of backbone elements (`Patient.contact`): fhirpathpy lists only their children."""
     return {path.rsplit(".", 1)[0] for path in path2type if path.count(".") > 1} | {
-        path for path, element_type in path2type.items()
+        path
+        for path, element_type in path2type.items()
         if element_type in ("BackboneElement", "Element")
     }
 
@@ -88,23 +89,47 @@ def build() -> dict[str, Any]:
     backbones = _backbone_paths(path2type)
     repeating = _repeating_paths(path2type, backbones)
     types = {path: "BackboneElement" for path in backbones if "." in path} | path2type
-    elements = {path: [element_type, path in repeating] for path, element_type in sorted(types.items())}
+    elements = {
+        path: [element_type, path in repeating] for path, element_type in sorted(types.items())
+    }
     return {
         "source": "FHIR R4 4.0.1, merged from fhirpathpy (types) and fhirclient (repetition) "
         "by python -m views.build_fhir_model",
         "elements": elements,
         # A choice element repeats in no R4 resource; its candidate types, in definition order.
-        "choices": {path: [_lower_first(t) if _is_primitive(t) else t for t in types]
-                    for path, types in sorted(choices.items())},
+        "choices": {
+            path: [_lower_first(t) if _is_primitive(t) else t for t in types]
+            for path, types in sorted(choices.items())
+        },
         "choices_repeating": sorted(path for path in choices if path in repeating),
         "defined_elsewhere": dict(sorted(_fhirpathpy_model("pathsDefinedElsewhere.json").items())),
         "parents": dict(sorted(_fhirpathpy_model("type2Parent.json").items())),
     }
 
 
-_PRIMITIVES = {"Base64Binary", "Boolean", "Canonical", "Code", "Date", "DateTime", "Decimal",
-               "Id", "Instant", "Integer", "Integer64", "Markdown", "Oid", "PositiveInt", "String",
-               "Time", "UnsignedInt", "Uri", "Url", "Uuid", "Xhtml"}
+_PRIMITIVES = {
+    "Base64Binary",
+    "Boolean",
+    "Canonical",
+    "Code",
+    "Date",
+    "DateTime",
+    "Decimal",
+    "Id",
+    "Instant",
+    "Integer",
+    "Integer64",
+    "Markdown",
+    "Oid",
+    "PositiveInt",
+    "String",
+    "Time",
+    "UnsignedInt",
+    "Uri",
+    "Url",
+    "Uuid",
+    "Xhtml",
+}
 
 
 def _is_primitive(type_name: str) -> bool:
@@ -121,14 +146,20 @@ def _rendered(model: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="python -m views.build_fhir_model", description=__doc__)
-    parser.add_argument("--check", action="store_true",
-                        help="fail if the checked-in model differs from the packages' model")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="fail if the checked-in model differs from the packages' model",
+    )
     args = parser.parse_args(argv)
     text = _rendered(build())
     if args.check:
         if MODEL_FILE.read_text(encoding="utf-8") != text:
-            print(f"error: {MODEL_FILE.name} is not what fhirpathpy and fhirclient give; "
-                  "run `uv run python -m views.build_fhir_model`", file=sys.stderr)
+            print(
+                f"error: {MODEL_FILE.name} is not what fhirpathpy and fhirclient give; "
+                "run `uv run python -m views.build_fhir_model`",
+                file=sys.stderr,
+            )
             return 1
         print(f"{MODEL_FILE.name} is up to date")
         return 0

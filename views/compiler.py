@@ -51,9 +51,15 @@ _SQL_TYPES = {
     "instant": "timestamptz",
     "base64Binary": "binary",
 }
-_SYSTEM_TYPES = {"System.String": "string", "System.Boolean": "boolean",
-                 "System.Integer": "integer", "System.Decimal": "decimal", "System.Date": "date",
-                 "System.DateTime": "dateTime", "System.Time": "time"}
+_SYSTEM_TYPES = {
+    "System.String": "string",
+    "System.Boolean": "boolean",
+    "System.Integer": "integer",
+    "System.Decimal": "decimal",
+    "System.Date": "date",
+    "System.DateTime": "dateTime",
+    "System.Time": "time",
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +67,7 @@ class Value:
     """A compiled FHIRPath value (see the module docstring for the forms)."""
 
     form: str  # single, coll or scalar
-    sql: exp.Expression
+    sql: exp.Expr
     type: str | None = None
     children: str | None = None
     many: bool | None = None
@@ -76,7 +82,7 @@ class Scope:
 
     focus: Value
     resource: Value
-    row_index: exp.Expression
+    row_index: exp.Expr
     location: str
     # Whether `$this` and friends refer to a where()/select() item rather than the row's focus.
     this: Value | None = None
@@ -97,9 +103,9 @@ class OutputColumn:
 class _Branch:
     """One chain of unnests and the columns and conditions it gives (one unionAll choice)."""
 
-    joins: list[exp.Expression] = field(default_factory=list)
-    columns: dict[str, exp.Expression] = field(default_factory=dict)
-    conditions: list[exp.Expression] = field(default_factory=list)
+    joins: list[exp.Expr] = field(default_factory=list)
+    columns: dict[str, exp.Expr] = field(default_factory=dict)
+    conditions: list[exp.Expr] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,7 @@ class CompiledView:
 
     view: ViewDefinition
     engine: str
-    query: exp.Expression
+    query: exp.Expr
     columns: tuple[OutputColumn, ...]
     warnings: tuple[str, ...]
 
@@ -140,7 +146,7 @@ def _capitalized(name: str) -> str:
 class Compiler:
     """Compiles one ViewDefinition for one engine."""
 
-    def __init__(self, view: ViewDefinition, engine_name: str, source: exp.Expression) -> None:
+    def __init__(self, view: ViewDefinition, engine_name: str, source: exp.Expr) -> None:
         self.view = view
         self.engine: Engine = engine(engine_name)
         self.source = source
@@ -161,25 +167,28 @@ class Compiler:
 
     # Forms --------------------------------------------------------------------------------
 
-    def scalar(self, sql: exp.Expression, type_name: str | None) -> Value:
+    def scalar(self, sql: exp.Expr, type_name: str | None) -> Value:
         return Value("scalar", sql, type_name, type_name, many=False)
 
     def empty(self) -> Value:
         return Value("coll", self.engine.array(), many=False)
 
-    def collection(self, value: Value) -> exp.Expression:
+    def collection(self, value: Value) -> exp.Expr:
         """The value as an array of JSON values."""
         engine = self.engine
         if value.form == "coll":
             return value.sql
         if value.form == "single":
             return engine.as_collection(value.sql)
-        return engine.let(value.sql, lambda s: case(
-            (exp.Is(this=s, expression=exp.Null()), engine.array()),
-            default=engine.array(engine.to_json(s)),
-        ))
+        return engine.let(
+            value.sql,
+            lambda s: case(
+                (exp.Is(this=s, expression=exp.Null()), engine.array()),
+                default=engine.array(engine.to_json(s)),
+            ),
+        )
 
-    def single(self, value: Value) -> exp.Expression:
+    def single(self, value: Value) -> exp.Expr:
         """The value's first item as JSON (null when empty)."""
         if value.form == "single":
             return value.sql
@@ -187,7 +196,7 @@ class Compiler:
             return self.engine.item(value.sql, number(1))
         return self.engine.to_json(value.sql)
 
-    def text(self, value: Value) -> exp.Expression:
+    def text(self, value: Value) -> exp.Expr:
         """The first item as varchar: a string's text, a number or boolean as written."""
         if value.form == "scalar":
             if _type_kind(value.type) in ("string", "date"):
@@ -195,19 +204,20 @@ class Compiler:
             return self.engine.cast(value.sql, "VARCHAR")
         return self.engine.scalar_text(self.single(value))
 
-    def typed(self, value: Value, kind: str) -> exp.Expression:
+    def typed(self, value: Value, kind: str) -> exp.Expr:
         """The first item as a SQL value of `kind` (integer, decimal, boolean, string, date)."""
         if kind in ("string", "date"):
             return self.text(value)
         sql_type = {"integer": "BIGINT", "decimal": "DOUBLE", "boolean": "BOOLEAN"}[kind]
         if value.form == "scalar":
-            if _type_kind(value.type) == kind or (kind == "decimal" and _type_kind(
-                    value.type) == "integer"):
+            if _type_kind(value.type) == kind or (
+                kind == "decimal" and _type_kind(value.type) == "integer"
+            ):
                 return value.sql if kind != "decimal" else self.engine.cast(value.sql, "DOUBLE")
             return self.engine.cast(self.text(value), sql_type, safe=True)
         return self.engine.cast(self.text(value), sql_type, safe=True)
 
-    def truth(self, value: Value, scope: Scope) -> exp.Expression:
+    def truth(self, value: Value, scope: Scope) -> exp.Expr:
         """FHIRPath's singleton evaluation of a value where a boolean is wanted: its boolean,
         true for any other single item, null when empty."""
         if value.form == "scalar" and _type_kind(value.type) == "boolean":
@@ -215,13 +225,16 @@ class Compiler:
         if _type_kind(value.type) == "boolean":
             return self.typed(value, "boolean")
         item = self.single(value)
-        return self.engine.let(item, lambda j: case(
-            (exp.Is(this=j, expression=exp.Null()), exp.Null()),
-            default=exp.Coalesce(
-                this=self.engine.cast(self.engine.scalar_text(j), "BOOLEAN", safe=True),
-                expressions=[exp.true()],
+        return self.engine.let(
+            item,
+            lambda j: case(
+                (exp.Is(this=j, expression=exp.Null()), exp.Null()),
+                default=exp.Coalesce(
+                    this=self.engine.cast(self.engine.scalar_text(j), "BOOLEAN", safe=True),
+                    expressions=[exp.true()],
+                ),
             ),
-        ))
+        )
 
     # Expressions --------------------------------------------------------------------------
 
@@ -247,8 +260,10 @@ class Compiler:
             if kind not in ("integer", "decimal"):
                 raise self.fail(scope, f"unary {node.op} needs a number")
             sql = self.typed(operand, kind)
-            return self.scalar(exp.Neg(this=paren(sql)) if node.op == "-" else sql,
-                               "integer" if kind == "integer" else "decimal")
+            return self.scalar(
+                exp.Neg(this=paren(sql)) if node.op == "-" else sql,
+                "integer" if kind == "integer" else "decimal",
+            )
         if isinstance(node, fhirpath.Binary):
             return self.binary(node, scope)
         if isinstance(node, fhirpath.Call):
@@ -259,8 +274,9 @@ class Compiler:
         if node.kind == "empty":
             return self.empty()
         if node.kind == "string" or node.kind in ("date", "dateTime", "time"):
-            return self.scalar(string(str(node.value)), node.kind if node.kind != "string"
-                               else "string")
+            return self.scalar(
+                string(str(node.value)), node.kind if node.kind != "string" else "string"
+            )
         if node.kind == "boolean":
             return self.scalar(exp.true() if node.value else exp.false(), "boolean")
         if node.kind == "integer":
@@ -281,15 +297,15 @@ class Compiler:
         constant = self.view.constants.get(node.name)
         if constant is None:
             known = ", ".join(f"%{name}" for name in self.view.constants) or "none"
-            raise self.fail(scope, f"%{node.name} is not a constant of this view (constants: "
-                                   f"{known})")
+            raise self.fail(
+                scope, f"%{node.name} is not a constant of this view (constants: {known})"
+            )
         if constant.type == "boolean":
             return self.scalar(exp.true() if constant.value else exp.false(), "boolean")
         if constant.type in fhir_model.INTEGER_TYPES:
             return self.scalar(number(int(constant.value)), "integer")
         if constant.type == "decimal":
-            return self.scalar(self.engine.cast(number(repr(constant.value)), "DOUBLE"),
-                               "decimal")
+            return self.scalar(self.engine.cast(number(repr(constant.value)), "DOUBLE"), "decimal")
         return self.scalar(string(str(constant.value)), constant.type)
 
     def navigate(self, base: Value, name: str, scope: Scope) -> Value:
@@ -299,8 +315,11 @@ class Compiler:
             return self.empty()
         element = self.model.element(base.children, name) if base.children else None
         if element is None and base.children and base.children not in ("Resource",):
-            self.warn(scope, f"{base.children} has no element '{name}' in FHIR R4: it reads "
-                             "as empty wherever the data has no such key")
+            self.warn(
+                scope,
+                f"{base.children} has no element '{name}' in FHIR R4: it reads "
+                "as empty wherever the data has no such key",
+            )
         if element is not None and element.choices:
             return self.choice(base, name, element.choices, scope)
         repeats = True if element is None else element.repeats
@@ -308,31 +327,57 @@ class Compiler:
         element_type = element.type if element else None
         children = element.children if element else None
         if base.form == "single" and not repeats:
-            return Value("single", self.engine.child(base.sql, name), element_type, children,
-                         many=False if base.many is False else base.many)
+            return Value(
+                "single",
+                self.engine.child(base.sql, name),
+                element_type,
+                children,
+                many=False if base.many is False else base.many,
+            )
         if base.form == "single":
-            return Value("coll", self.engine.as_collection(self.engine.child(base.sql, name)),
-                         element_type, children, many=many)
+            return Value(
+                "coll",
+                self.engine.as_collection(self.engine.child(base.sql, name)),
+                element_type,
+                children,
+                many=many,
+            )
         item = self.engine.fresh()
         nested = self.engine.as_collection(self.engine.child(exp.column(item), name))
-        return Value("coll", self.engine.flatten(self.engine.transform(base.sql, item, nested)),
-                     element_type, children, many=True if base.many or repeats else many)
+        return Value(
+            "coll",
+            self.engine.flatten(self.engine.transform(base.sql, item, nested)),
+            element_type,
+            children,
+            many=True if base.many or repeats else many,
+        )
 
     def choice(self, base: Value, name: str, types: Sequence[str], scope: Scope) -> Value:
         """A choice element read as itself (`value`): whichever `value[x]` key is present."""
         keys = [name + _capitalized(t) for t in types]
         if base.form == "single":
-            sql = exp.Coalesce(this=self.engine.child(base.sql, keys[0]),
-                               expressions=[self.engine.child(base.sql, k) for k in keys[1:]])
-            return Value("single", sql, None, None, many=base.many,
-                         choice=(base, name, tuple(types)))
+            sql = exp.Coalesce(
+                this=self.engine.child(base.sql, keys[0]),
+                expressions=[self.engine.child(base.sql, k) for k in keys[1:]],
+            )
+            return Value(
+                "single", sql, None, None, many=base.many, choice=(base, name, tuple(types))
+            )
         item = self.engine.fresh()
         first = self.engine.child(exp.column(item), keys[0])
-        sql = exp.Coalesce(this=first, expressions=[
-            self.engine.child(exp.column(item), k) for k in keys[1:]])
-        return Value("coll", self.engine.flatten(self.engine.transform(
-            base.sql, item, self.engine.as_collection(sql))), None, None, many=base.many,
-            choice=(base, name, tuple(types)))
+        sql = exp.Coalesce(
+            this=first, expressions=[self.engine.child(exp.column(item), k) for k in keys[1:]]
+        )
+        return Value(
+            "coll",
+            self.engine.flatten(
+                self.engine.transform(base.sql, item, self.engine.as_collection(sql))
+            ),
+            None,
+            None,
+            many=base.many,
+            choice=(base, name, tuple(types)),
+        )
 
     def of_type(self, value: Value, type_name: str, scope: Scope) -> Value:
         """`value.ofType(T)`: a choice element's `T` alternative, or the items that are T."""
@@ -343,14 +388,20 @@ class Compiler:
                 self.warn(scope, f"{name}[x] has no {type_name} choice: ofType gives nothing")
                 return self.empty()
             key = name + _capitalized(match)
-            children = match if not _type_kind(match) else match
+            children = match
             if base.form == "single":
-                return Value("single", self.engine.child(base.sql, key), match, children,
-                             many=base.many)
+                return Value(
+                    "single", self.engine.child(base.sql, key), match, children, many=base.many
+                )
             item = self.engine.fresh()
             nested = self.engine.as_collection(self.engine.child(exp.column(item), key))
-            return Value("coll", self.engine.flatten(self.engine.transform(
-                base.sql, item, nested)), match, children, many=base.many)
+            return Value(
+                "coll",
+                self.engine.flatten(self.engine.transform(base.sql, item, nested)),
+                match,
+                children,
+                many=base.many,
+            )
         if value.type is not None:
             if self.model.is_subtype(value.type, type_name):
                 return replace(value, type=type_name if _type_kind(type_name) else value.type)
@@ -365,26 +416,35 @@ class Compiler:
         text = engine.json_text(exp.column(item))
         first = call("substr", text, number(1), number(1))
         if kind in ("string", "date"):
-            condition: exp.Expression = exp.EQ(this=first, expression=string('"'))
+            condition: exp.Expr = exp.EQ(this=first, expression=string('"'))
         elif kind == "boolean":
             condition = exp.In(this=text, expressions=[string("true"), string("false")])
         elif kind in ("integer", "decimal"):
-            condition = exp.Not(this=exp.Is(this=engine.cast(text, "DOUBLE", safe=True),
-                                            expression=exp.Null()))
+            condition = exp.Not(
+                this=exp.Is(this=engine.cast(text, "DOUBLE", safe=True), expression=exp.Null())
+            )
         else:
             condition = exp.EQ(this=first, expression=string("{"))
-        return Value("coll", engine.filter(self.collection(value), item, condition), type_name,
-                     type_name, many=value.many)
+        return Value(
+            "coll",
+            engine.filter(self.collection(value), item, condition),
+            type_name,
+            type_name,
+            many=value.many,
+        )
 
     def index(self, node: fhirpath.Index, scope: Scope) -> Value:
         target = self.compile(node.target, scope)
         position = self.compile(node.index, scope)
         index_sql = self.typed(position, "integer")
         array = self.collection(target)
-        sql = self.engine.let(index_sql, lambda i: case(
-            (exp.LT(this=i, expression=number(0)), exp.Null()),
-            default=self.engine.item(array, exp.Add(this=i, expression=number(1))),
-        ))
+        sql = self.engine.let(
+            index_sql,
+            lambda i: case(
+                (exp.LT(this=i, expression=number(0)), exp.Null()),
+                default=self.engine.item(array, exp.Add(this=i, expression=number(1))),
+            ),
+        )
         return Value("single", sql, target.type, target.children, many=False)
 
     # Operators ----------------------------------------------------------------------------
@@ -397,8 +457,10 @@ class Compiler:
             narrowed = self.of_type(left, type_name, scope)
             if op == "as":
                 return narrowed
-            return self.scalar(exp.GT(this=self.engine.length(self.collection(narrowed)),
-                                      expression=number(0)), "boolean")
+            return self.scalar(
+                exp.GT(this=self.engine.length(self.collection(narrowed)), expression=number(0)),
+                "boolean",
+            )
         left = self.compile(node.left, scope)
         right = self.compile(node.right, scope)
         if op in ("and", "or", "xor", "implies"):
@@ -415,32 +477,45 @@ class Compiler:
             return self.scalar(equal if op == "=" else exp.Not(this=paren(equal)), "boolean")
         if op in ("~", "!~"):
             equivalent = self.equivalence(left, right)
-            return self.scalar(equivalent if op == "~" else exp.Not(this=paren(equivalent)),
-                               "boolean")
+            return self.scalar(
+                equivalent if op == "~" else exp.Not(this=paren(equivalent)), "boolean"
+            )
         if op in ("<", ">", "<=", ">="):
             return self.scalar(self.ordering(op, left, right), "boolean")
         if op in ("+", "-", "*", "/", "div", "mod"):
             return self.arithmetic(op, left, right, scope)
         if op == "&":
-            return self.scalar(exp.DPipe(
-                this=exp.Coalesce(this=self.text(left), expressions=[string("")]),
-                expression=exp.Coalesce(this=self.text(right), expressions=[string("")])),
-                "string")
+            return self.scalar(
+                exp.DPipe(
+                    this=exp.Coalesce(this=self.text(left), expressions=[string("")]),
+                    expression=exp.Coalesce(this=self.text(right), expressions=[string("")]),
+                ),
+                "string",
+            )
         if op == "|":
-            union = self.engine.distinct(self.engine.concat(self.collection(left),
-                                                            self.collection(right)))
+            union = self.engine.distinct(
+                self.engine.concat(self.collection(left), self.collection(right))
+            )
             same = left.type if left.type == right.type else None
             return Value("coll", union, same, same, many=True)
         if op in ("in", "contains"):
             element, container = (left, right) if op == "in" else (right, left)
             item = self.engine.fresh()
-            texts = self.engine.transform(self.collection(container), item,
-                                          self.engine.scalar_text(exp.column(item)))
-            return self.scalar(self.engine.let(self.text(element), lambda t: case(
-                (exp.Is(this=t, expression=exp.Null()), exp.Null()),
-                default=exp.Coalesce(this=self.engine.contains(texts, t),
-                                     expressions=[exp.false()]),
-            )), "boolean")
+            texts = self.engine.transform(
+                self.collection(container), item, self.engine.scalar_text(exp.column(item))
+            )
+            return self.scalar(
+                self.engine.let(
+                    self.text(element),
+                    lambda t: case(
+                        (exp.Is(this=t, expression=exp.Null()), exp.Null()),
+                        default=exp.Coalesce(
+                            this=self.engine.contains(texts, t), expressions=[exp.false()]
+                        ),
+                    ),
+                ),
+                "boolean",
+            )
         raise self.fail(scope, f"operator {op} is not supported in views")
 
     def comparison_kind(self, left: Value, right: Value) -> str:
@@ -455,80 +530,126 @@ class Compiler:
             return "date"
         return "string"
 
-    def equality(self, left: Value, right: Value) -> exp.Expression:
+    def equality(self, left: Value, right: Value) -> exp.Expr:
         """FHIRPath `=`: empty if either side is empty; otherwise item by item, in order."""
         kind = self.comparison_kind(left, right)
         if left.many is False and right.many is False:
             a, b = self.typed(left, kind), self.typed(right, kind)
             if kind == "date":
-                return self.engine.let(a, lambda x: self.engine.let(b, lambda y: case(
-                    (exp.NEQ(this=call("length", x), expression=call("length", y)),
-                     exp.Null()),
-                    default=exp.EQ(this=x, expression=y))))
+                return self.engine.let(
+                    a,
+                    lambda x: self.engine.let(
+                        b,
+                        lambda y: case(
+                            (
+                                exp.NEQ(this=call("length", x), expression=call("length", y)),
+                                exp.Null(),
+                            ),
+                            default=exp.EQ(this=x, expression=y),
+                        ),
+                    ),
+                )
             return exp.EQ(this=a, expression=b)
         engine = self.engine
 
-        def texts(array: exp.Expression) -> exp.Expression:
+        def texts(array: exp.Expr) -> exp.Expr:
             item = engine.fresh()
             return engine.transform(array, item, engine.scalar_text(exp.column(item)))
 
-        def compare(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        def compare(a: exp.Expr, b: exp.Expr) -> exp.Expr:
             branches = [
-                (exp.or_(exp.EQ(this=engine.length(a), expression=number(0)),
-                         exp.EQ(this=engine.length(b), expression=number(0))), exp.Null()),
+                (
+                    exp.or_(
+                        exp.EQ(this=engine.length(a), expression=number(0)),
+                        exp.EQ(this=engine.length(b), expression=number(0)),
+                    ),
+                    exp.Null(),
+                ),
                 (exp.NEQ(this=engine.length(a), expression=engine.length(b)), exp.false()),
             ]
             if kind in ("integer", "decimal", "boolean"):
                 # One item each compares by value (1 = 1.0); longer collections by their text.
                 sql_type = "BOOLEAN" if kind == "boolean" else "DOUBLE"
-                first_a = engine.cast(engine.scalar_text(engine.item(a, number(1))), sql_type,
-                                      safe=True)
-                first_b = engine.cast(engine.scalar_text(engine.item(b, number(1))), sql_type,
-                                      safe=True)
-                branches.append((exp.EQ(this=engine.length(a), expression=number(1)),
-                                 exp.EQ(this=first_a, expression=first_b)))
+                first_a = engine.cast(
+                    engine.scalar_text(engine.item(a, number(1))), sql_type, safe=True
+                )
+                first_b = engine.cast(
+                    engine.scalar_text(engine.item(b, number(1))), sql_type, safe=True
+                )
+                branches.append(
+                    (
+                        exp.EQ(this=engine.length(a), expression=number(1)),
+                        exp.EQ(this=first_a, expression=first_b),
+                    )
+                )
             return case(*branches, default=exp.EQ(this=texts(a), expression=texts(b)))
 
-        return engine.let(self.collection(left), lambda a: engine.let(
-            self.collection(right), lambda b: compare(a, b)))
+        return engine.let(
+            self.collection(left),
+            lambda a: engine.let(self.collection(right), lambda b: compare(a, b)),
+        )
 
-    def equivalence(self, left: Value, right: Value) -> exp.Expression:
+    def equivalence(self, left: Value, right: Value) -> exp.Expr:
         """FHIRPath `~`: like `=` but case- and whitespace-insensitive, and empty ~ empty."""
         a = self.text(left)
         b = self.text(right)
 
-        def normal(s: exp.Expression) -> exp.Expression:
+        def normal(s: exp.Expr) -> exp.Expr:
             return call("lower", call("trim", s))
 
-        return self.engine.let(a, lambda x: self.engine.let(b, lambda y: case(
-            (exp.and_(exp.Is(this=x, expression=exp.Null()),
-                      exp.Is(this=y, expression=exp.Null())), exp.true()),
-            (exp.or_(exp.Is(this=x, expression=exp.Null()),
-                     exp.Is(this=y, expression=exp.Null())), exp.false()),
-            default=exp.EQ(this=normal(x), expression=normal(y)))))
+        return self.engine.let(
+            a,
+            lambda x: self.engine.let(
+                b,
+                lambda y: case(
+                    (
+                        exp.and_(
+                            exp.Is(this=x, expression=exp.Null()),
+                            exp.Is(this=y, expression=exp.Null()),
+                        ),
+                        exp.true(),
+                    ),
+                    (
+                        exp.or_(
+                            exp.Is(this=x, expression=exp.Null()),
+                            exp.Is(this=y, expression=exp.Null()),
+                        ),
+                        exp.false(),
+                    ),
+                    default=exp.EQ(this=normal(x), expression=normal(y)),
+                ),
+            ),
+        )
 
-    def ordering(self, op: str, left: Value, right: Value) -> exp.Expression:
+    def ordering(self, op: str, left: Value, right: Value) -> exp.Expr:
         kind = self.comparison_kind(left, right)
         node = {"<": exp.LT, ">": exp.GT, "<=": exp.LTE, ">=": exp.GTE}[op]
         a, b = self.typed(left, kind), self.typed(right, kind)
         if kind == "date":
             # Dates of different precision do not compare in FHIRPath: the result is empty.
-            return self.engine.let(a, lambda x: self.engine.let(b, lambda y: case(
-                (exp.NEQ(this=call("length", x), expression=call("length", y)), exp.Null()),
-                default=node(this=x, expression=y))))
+            return self.engine.let(
+                a,
+                lambda x: self.engine.let(
+                    b,
+                    lambda y: case(
+                        (exp.NEQ(this=call("length", x), expression=call("length", y)), exp.Null()),
+                        default=node(this=x, expression=y),
+                    ),
+                ),
+            )
         return node(this=a, expression=b)
 
     def arithmetic(self, op: str, left: Value, right: Value, scope: Scope) -> Value:
         kinds = {_type_kind(left.type), _type_kind(right.type)}
         if op == "+" and kinds & {"string"} and not kinds & {"integer", "decimal"}:
-            return self.scalar(exp.DPipe(this=self.text(left), expression=self.text(right)),
-                               "string")
+            return self.scalar(
+                exp.DPipe(this=self.text(left), expression=self.text(right)), "string"
+            )
         integer = kinds == {"integer"} and op not in ("/",)
         kind = "integer" if integer else "decimal"
         a, b = self.typed(left, kind), self.typed(right, kind)
         if op == "/":
-            return self.scalar(exp.Div(this=a, expression=call("nullif", b, number(0))),
-                               "decimal")
+            return self.scalar(exp.Div(this=a, expression=call("nullif", b, number(0))), "decimal")
         if op == "div":
             quotient = exp.Div(this=a, expression=call("nullif", b, number(0)))
             return self.scalar(self.engine.cast(call("trunc", quotient), "BIGINT"), "integer")
@@ -543,16 +664,23 @@ class Compiler:
         name = node.name
         if name in ("getResourceKey",):
             return self.scalar(self.text(self.navigate(scope.resource, "id", scope)), "string")
-        focus = self.compile(node.target, scope) if node.target is not None else (
-            scope.this or scope.focus)
+        focus = (
+            self.compile(node.target, scope)
+            if node.target is not None
+            else (scope.this or scope.focus)
+        )
         handler = _FUNCTIONS.get(name)
         if handler is None:
-            raise self.fail(scope, f"function {name}() is not supported in views (supported: "
-                                   f"{', '.join(sorted(_FUNCTIONS))})")
+            raise self.fail(
+                scope,
+                f"function {name}() is not supported in views (supported: "
+                f"{', '.join(sorted(_FUNCTIONS))})",
+            )
         arity = _ARITY.get(name, (0, 0))
         if not arity[0] <= len(node.args) <= arity[1]:
-            raise self.fail(scope, f"{name}() takes {arity[0]} to {arity[1]} arguments, "
-                                   f"got {len(node.args)}")
+            raise self.fail(
+                scope, f"{name}() takes {arity[0]} to {arity[1]} arguments, got {len(node.args)}"
+            )
         return handler(self, focus, node.args, scope)
 
     def each(self, focus: Value, scope: Scope) -> tuple[str, Scope]:
@@ -564,15 +692,24 @@ class Compiler:
     def where(self, focus: Value, criteria: fhirpath.Node, scope: Scope) -> Value:
         variable, inner = self.each(focus, scope)
         condition = self.truth(self.compile(criteria, inner), inner)
-        return Value("coll", self.engine.filter(self.collection(focus), variable,
-                                                exp.Coalesce(this=condition,
-                                                             expressions=[exp.false()])),
-                     focus.type, focus.children, many=focus.many, choice=None)
+        return Value(
+            "coll",
+            self.engine.filter(
+                self.collection(focus),
+                variable,
+                exp.Coalesce(this=condition, expressions=[exp.false()]),
+            ),
+            focus.type,
+            focus.children,
+            many=focus.many,
+            choice=None,
+        )
 
-    def count(self, value: Value) -> exp.Expression:
+    def count(self, value: Value) -> exp.Expr:
         if value.form == "scalar":
-            return case((exp.Is(this=value.sql, expression=exp.Null()), number(0)),
-                        default=number(1))
+            return case(
+                (exp.Is(this=value.sql, expression=exp.Null()), number(0)), default=number(1)
+            )
         if value.form == "single":
             return self.engine.length(self.collection(value))
         return self.engine.length(value.sql)
@@ -592,39 +729,59 @@ class Compiler:
                 raise self.fail(scope, "getReferenceKey() takes a resource type name")
             wanted = args[0].name
             if not self.model.is_resource(wanted):
-                raise self.fail(scope, f"getReferenceKey({wanted}): {wanted!r} is not a FHIR "
-                                       "R4 resource type")
+                raise self.fail(
+                    scope, f"getReferenceKey({wanted}): {wanted!r} is not a FHIR R4 resource type"
+                )
         engine = self.engine
         variable = engine.fresh()
         reference = engine.scalar_text(engine.child(exp.column(variable), "reference"))
         declared = engine.scalar_text(engine.child(exp.column(variable), "type"))
         url_pattern = r"([A-Z][A-Za-z]+)/([A-Za-z0-9\-\.]{1,64})(/_history/[^/]+)?$"
 
-        def key(ref: exp.Expression) -> exp.Expression:
+        def key(ref: exp.Expr) -> exp.Expr:
             uuid_key = call("substr", ref, number(10))
             url_key = engine.regexp_extract(ref, url_pattern, 2)
             url_type = engine.regexp_extract(ref, url_pattern, 1)
             if wanted is None:
-                matched_url: exp.Expression = url_key
-                matched_uuid: exp.Expression = uuid_key
+                matched_url: exp.Expr = url_key
+                matched_uuid: exp.Expr = uuid_key
             else:
                 matched_url = case((exp.EQ(this=url_type, expression=string(wanted)), url_key))
                 matched_uuid = case(
-                    (exp.or_(exp.Is(this=declared, expression=exp.Null()),
-                             exp.EQ(this=declared, expression=string(wanted))), uuid_key))
+                    (
+                        exp.or_(
+                            exp.Is(this=declared, expression=exp.Null()),
+                            exp.EQ(this=declared, expression=string(wanted)),
+                        ),
+                        uuid_key,
+                    )
+                )
             return case(
                 (exp.Is(this=ref, expression=exp.Null()), exp.Null()),
                 (exp.Like(this=ref, expression=string("urn:uuid:%")), matched_uuid),
-                (exp.or_(exp.Like(this=ref, expression=string("#%")),
-                         exp.Like(this=ref, expression=string("%?%"))), exp.Null()),
+                (
+                    exp.or_(
+                        exp.Like(this=ref, expression=string("#%")),
+                        exp.Like(this=ref, expression=string("%?%")),
+                    ),
+                    exp.Null(),
+                ),
                 default=call("nullif", matched_url, string("")),
             )
 
-        keys = engine.transform(self.collection(focus), variable,
-                                engine.let(reference, lambda ref: engine.to_json(key(ref))))
+        keys = engine.transform(
+            self.collection(focus),
+            variable,
+            engine.let(reference, lambda ref: engine.to_json(key(ref))),
+        )
         present = engine.fresh()
-        return Value("coll", engine.filter(keys, present, engine.is_present(exp.column(present))),
-                     "string", "string", many=focus.many)
+        return Value(
+            "coll",
+            engine.filter(keys, present, engine.is_present(exp.column(present))),
+            "string",
+            "string",
+            many=focus.many,
+        )
 
     def boundary(self, focus: Value, high: bool, scope: Scope) -> Value:
         """lowBoundary()/highBoundary() of a decimal, date, dateTime, time or Period."""
@@ -642,34 +799,47 @@ class Compiler:
             return self.scalar(self.time_boundary(self.text(focus), high), "time")
         if kind == "integer":
             return self.scalar(self.typed(focus, "integer"), "integer")
-        raise self.fail(scope, f"{'high' if high else 'low'}Boundary() needs a decimal, date, "
-                               f"dateTime, time or Period, not {focus.type or 'a value of unknown type'}")
+        raise self.fail(
+            scope,
+            f"{'high' if high else 'low'}Boundary() needs a decimal, date, "
+            f"dateTime, time or Period, not {focus.type or 'a value of unknown type'}",
+        )
 
-    def decimal_boundary(self, text: exp.Expression, high: bool) -> exp.Expression:
+    def decimal_boundary(self, text: exp.Expr, high: bool) -> exp.Expr:
         # Half a unit of the last written digit: 1.0 -> [0.95, 1.05], 12 -> [11.5, 12.5].
         engine = self.engine
 
-        def bound(t: exp.Expression) -> exp.Expression:
+        def bound(t: exp.Expr) -> exp.Expr:
             dot = call("strpos", t, string("."))
-            decimals = case((exp.EQ(this=dot, expression=number(0)), number(0)),
-                            default=exp.Sub(this=call("length", t), expression=dot))
-            half = exp.Div(this=engine.cast(number(5), "DOUBLE"),
-                           expression=call("power", engine.cast(number(10), "DOUBLE"),
-                                           exp.Add(this=decimals, expression=number(1))))
+            decimals = case(
+                (exp.EQ(this=dot, expression=number(0)), number(0)),
+                default=exp.Sub(this=call("length", t), expression=dot),
+            )
+            half = exp.Div(
+                this=engine.cast(number(5), "DOUBLE"),
+                expression=call(
+                    "power",
+                    engine.cast(number(10), "DOUBLE"),
+                    exp.Add(this=decimals, expression=number(1)),
+                ),
+            )
             value = engine.cast(t, "DOUBLE", safe=True)
             return (exp.Add if high else exp.Sub)(this=value, expression=half)
 
         return engine.let(text, bound)
 
-    def date_boundary(self, text: exp.Expression, high: bool) -> exp.Expression:
+    def date_boundary(self, text: exp.Expr, high: bool) -> exp.Expr:
         engine = self.engine
 
-        def bound(t: exp.Expression) -> exp.Expression:
+        def bound(t: exp.Expr) -> exp.Expr:
             year = exp.EQ(this=call("length", t), expression=number(4))
             month = exp.EQ(this=call("length", t), expression=number(7))
-            last_day = engine.cast(engine.last_day_of_month(
-                engine.cast(exp.DPipe(this=t, expression=string("-01")), "DATE", safe=True)),
-                "VARCHAR")
+            last_day = engine.cast(
+                engine.last_day_of_month(
+                    engine.cast(exp.DPipe(this=t, expression=string("-01")), "DATE", safe=True)
+                ),
+                "VARCHAR",
+            )
             return case(
                 (year, exp.DPipe(this=t, expression=string("-12-31" if high else "-01-01"))),
                 (month, last_day if high else exp.DPipe(this=t, expression=string("-01"))),
@@ -678,12 +848,12 @@ class Compiler:
 
         return engine.let(text, bound)
 
-    def datetime_boundary(self, text: exp.Expression, high: bool) -> exp.Expression:
+    def datetime_boundary(self, text: exp.Expr, high: bool) -> exp.Expr:
         """A dateTime to its millisecond bound; with no zone, the earliest (+14:00) or latest
         (-12:00) zone on Earth, as FHIRPath's boundary functions say."""
         engine = self.engine
 
-        def bound(t: exp.Expression) -> exp.Expression:
+        def bound(t: exp.Expr) -> exp.Expr:
             date_part = call("substr", t, number(1), number(10))
             has_time = exp.GT(this=call("length", t), expression=number(10))
             time_and_zone = call("substr", t, number(12))
@@ -692,30 +862,40 @@ class Compiler:
             clock_bound = self.time_boundary(clock, high)
             date_bound = self.date_boundary(date_part, high)
             default_zone = string("-12:00" if high else "+14:00")
-            with_time = exp.DPipe(this=exp.DPipe(this=date_part, expression=string("T")),
-                                  expression=clock_bound)
-            no_time = exp.DPipe(this=date_bound, expression=string(
-                "T23:59:59.999" if high else "T00:00:00.000"))
+            with_time = exp.DPipe(
+                this=exp.DPipe(this=date_part, expression=string("T")), expression=clock_bound
+            )
+            no_time = exp.DPipe(
+                this=date_bound, expression=string("T23:59:59.999" if high else "T00:00:00.000")
+            )
             return exp.DPipe(
                 this=case((has_time, with_time), default=no_time),
-                expression=case((exp.and_(has_time, exp.NEQ(this=zone, expression=string(""))),
-                                 zone), default=default_zone),
+                expression=case(
+                    (exp.and_(has_time, exp.NEQ(this=zone, expression=string(""))), zone),
+                    default=default_zone,
+                ),
             )
 
         return engine.let(text, bound)
 
-    def time_boundary(self, text: exp.Expression, high: bool) -> exp.Expression:
+    def time_boundary(self, text: exp.Expr, high: bool) -> exp.Expr:
         engine = self.engine
 
-        def bound(t: exp.Expression) -> exp.Expression:
+        def bound(t: exp.Expr) -> exp.Expr:
             length = call("length", t)
             return case(
-                (exp.EQ(this=length, expression=number(2)),
-                 exp.DPipe(this=t, expression=string(":59:59.999" if high else ":00:00.000"))),
-                (exp.EQ(this=length, expression=number(5)),
-                 exp.DPipe(this=t, expression=string(":59.999" if high else ":00.000"))),
-                (exp.EQ(this=length, expression=number(8)),
-                 exp.DPipe(this=t, expression=string(".999" if high else ".000"))),
+                (
+                    exp.EQ(this=length, expression=number(2)),
+                    exp.DPipe(this=t, expression=string(":59:59.999" if high else ":00:00.000")),
+                ),
+                (
+                    exp.EQ(this=length, expression=number(5)),
+                    exp.DPipe(this=t, expression=string(":59.999" if high else ":00.000")),
+                ),
+                (
+                    exp.EQ(this=length, expression=number(8)),
+                    exp.DPipe(this=t, expression=string(".999" if high else ".000")),
+                ),
                 default=call("rpad", t, number(12), string("9" if high else "0")),
             )
 
@@ -723,7 +903,7 @@ class Compiler:
 
     # Selects to rows ----------------------------------------------------------------------
 
-    def foci(self, select: Select, scope: Scope) -> tuple[exp.Expression, Value]:
+    def foci(self, select: Select, scope: Scope) -> tuple[exp.Expr, Value]:
         """The collection a select iterates over, and the shape of one of its items."""
         if select.repeat:
             return self.descendants(select, scope)
@@ -732,50 +912,61 @@ class Compiler:
         kind = "forEach" if select.for_each is not None else "forEachOrNull"
         inner = replace(scope, location=f"{select.location}.{kind}")
         value = self.compile(node, inner)
-        return self.collection(value), Value("single", exp.Null(), value.type, value.children,
-                                             many=False)
+        return self.collection(value), Value(
+            "single", exp.Null(), value.type, value.children, many=False
+        )
 
-    def descendants(self, select: Select, scope: Scope) -> tuple[exp.Expression, Value]:
+    def descendants(self, select: Select, scope: Scope) -> tuple[exp.Expr, Value]:
         """`repeat`: every node reached by following the paths, in pre-order, root excluded."""
         engine = self.engine
         shape: Value | None = None
 
-        def children(node: Value) -> exp.Expression:
+        def children(node: Value) -> exp.Expr:
             nonlocal shape
             parts = []
             for index, path in enumerate(select.repeat):
-                inner = replace(scope, focus=node, this=None,
-                                location=f"{select.location}.repeat[{index}]")
+                inner = replace(
+                    scope, focus=node, this=None, location=f"{select.location}.repeat[{index}]"
+                )
                 value = self.compile(path, inner)
                 shape = shape or value
                 parts.append(self.collection(value))
             return engine.concat(*parts) if len(parts) > 1 else parts[0]
 
-        def walk(node: Value, depth: int) -> exp.Expression:
+        def walk(node: Value, depth: int) -> exp.Expr:
             kids = children(node)
             variable = engine.fresh()
             assert shape is not None
             child = Value("single", exp.column(variable), shape.type, shape.children, many=False)
             if depth == REPEAT_DEPTH:
                 deeper = engine.length(children(child))
-                tail: exp.Expression = case(
-                    (exp.GT(this=deeper, expression=number(0)), engine.cast(engine.fail(
-                        f"view {self.view.name}: {select.location}.repeat: the tree is deeper "
-                        f"than {REPEAT_DEPTH} levels; raise views.compiler.REPEAT_DEPTH"),
-                        engine.json_array_type)),
+                tail: exp.Expr = case(
+                    (
+                        exp.GT(this=deeper, expression=number(0)),
+                        engine.cast(
+                            engine.fail(
+                                f"view {self.view.name}: {select.location}.repeat: the tree is "
+                                f"deeper than {REPEAT_DEPTH} levels; raise "
+                                "views.compiler.REPEAT_DEPTH"
+                            ),
+                            engine.json_array_type,
+                        ),
+                    ),
                     default=engine.array(),
                 )
             else:
                 tail = walk(child, depth + 1)
-            return engine.flatten(engine.transform(kids, variable, engine.concat(
-                engine.array(exp.column(variable)), tail)))
+            return engine.flatten(
+                engine.transform(
+                    kids, variable, engine.concat(engine.array(exp.column(variable)), tail)
+                )
+            )
 
         tree = walk(scope.focus, 1)
         assert shape is not None
         return tree, Value("single", exp.Null(), shape.type, shape.children, many=False)
 
-    def branches(self, select: Select, scope: Scope,
-                 nulls: tuple[exp.Expression, ...]) -> list[_Branch]:
+    def branches(self, select: Select, scope: Scope, nulls: tuple[exp.Expr, ...]) -> list[_Branch]:
         """The unionAll alternatives of a select: each a chain of joins with its columns.
 
         `nulls` are the conditions under which an enclosing forEachOrNull found nothing: then
@@ -789,30 +980,40 @@ class Compiler:
             if or_null or nulls:
                 one_null = engine.array(engine.cast(exp.Null(), "JSON"))
 
-                def null_when_empty(c: exp.Expression) -> exp.Expression:
+                def null_when_empty(c: exp.Expr) -> exp.Expr:
                     empty = [exp.EQ(this=engine.length(c), expression=number(0))] if or_null else []
                     return case((exp.or_(*empty, *nulls), one_null), default=c)
 
                 collection = engine.let(collection, null_when_empty)
             alias = engine.fresh("f")
-            head.joins.append(exp.Join(this=exp.Unnest(
-                expressions=[collection],
-                alias=exp.TableAlias(this=exp.to_identifier(alias),
-                                     columns=[exp.to_identifier("node")]),
-                offset=exp.to_identifier("ordinal"),
-            ), kind="CROSS"))
+            head.joins.append(
+                exp.Join(
+                    this=exp.Unnest(
+                        expressions=[collection],
+                        alias=exp.TableAlias(
+                            this=exp.to_identifier(alias), columns=[exp.to_identifier("node")]
+                        ),
+                        offset=exp.to_identifier("ordinal"),
+                    ),
+                    kind="CROSS",
+                )
+            )
             node = exp.column("node", table=alias)
-            scope = replace(scope, focus=replace(shape, sql=node), this=None,
-                            row_index=exp.Sub(this=exp.column("ordinal", table=alias),
-                                              expression=number(1)))
+            scope = replace(
+                scope,
+                focus=replace(shape, sql=node),
+                this=None,
+                row_index=exp.Sub(this=exp.column("ordinal", table=alias), expression=number(1)),
+            )
             if select.for_each_or_null is not None:
                 nulls = (*nulls, exp.Is(this=node, expression=exp.Null()))
         for column in select.columns:
             head.columns[column.name] = self.column(column, scope, nulls)
         alternatives = [head]
         for sub in select.selects:
-            alternatives = [_merge(a, b) for a in alternatives
-                            for b in self.branches(sub, scope, nulls)]
+            alternatives = [
+                _merge(a, b) for a in alternatives for b in self.branches(sub, scope, nulls)
+            ]
         if select.union_all:
             union: list[_Branch] = []
             for index, branch in enumerate(select.union_all):
@@ -824,8 +1025,7 @@ class Compiler:
             alternatives = [_merge(a, b) for a in alternatives for b in union]
         return alternatives
 
-    def column(self, column: Column, scope: Scope,
-               nulls: tuple[exp.Expression, ...]) -> exp.Expression:
+    def column(self, column: Column, scope: Scope, nulls: tuple[exp.Expr, ...]) -> exp.Expr:
         """A column's SQL value: typed, null under a forEachOrNull that found nothing."""
         inner = replace(scope, location=f"{column.location}.path")
         value = self.compile(column.expression, inner)
@@ -834,7 +1034,8 @@ class Compiler:
         sql = self.output(column, value, spec, inner)
         if nulls:
             is_row_index = isinstance(column.expression, fhirpath.Variable) and (
-                column.expression.name == "rowIndex")
+                column.expression.name == "rowIndex"
+            )
             sql = case((exp.or_(*nulls), number(0) if is_row_index else exp.Null()), default=sql)
         return sql
 
@@ -842,14 +1043,10 @@ class Compiler:
         """The column's FHIR type (declared, else inferred) and portable SQL type. A value of
         unknown type is kept as JSON rather than guessed at; a complex type is JSON too."""
         fhir_type = column.type or _SYSTEM_TYPES.get(value.type or "", value.type)
-        if fhir_type is None:
-            sql_type = "json"
-        else:
-            sql_type = _SQL_TYPES.get(fhir_type, "json")
+        sql_type = "json" if fhir_type is None else _SQL_TYPES.get(fhir_type, "json")
         return OutputColumn(column.name, fhir_type, sql_type, column.collection, column.ansi_type)
 
-    def output(self, column: Column, value: Value, spec: OutputColumn,
-               scope: Scope) -> exp.Expression:
+    def output(self, column: Column, value: Value, spec: OutputColumn, scope: Scope) -> exp.Expr:
         engine = self.engine
         if column.collection:
             variable = engine.fresh()
@@ -859,20 +1056,31 @@ class Compiler:
             return engine.transform(self.collection(value), variable, converted)
         if value.many:
             # The suite (and the spec's algorithm) fail only when many values actually come.
-            self.warn(scope, f"column {column.name!r}: {column.path!r} may give many values (a "
-                             "repeating element on the way) and is not a collection: the query "
-                             "stops if a resource has more than one")
+            self.warn(
+                scope,
+                f"column {column.name!r}: {column.path!r} may give many values (a "
+                "repeating element on the way) and is not a collection: the query "
+                "stops if a resource has more than one",
+            )
         if value.form == "coll":
-            message = (f"view {self.view.name}: column {column.name!r} ({column.path}) gave "
-                       "more than one value and is not a collection; set \"collection\": true")
-            checked = engine.let(value.sql, lambda a: case(
-                (exp.GT(this=engine.length(a), expression=number(1)),
-                 engine.cast(engine.fail(message), "JSON")),
-                default=engine.item(a, number(1))))
+            message = (
+                f"view {self.view.name}: column {column.name!r} ({column.path}) gave "
+                'more than one value and is not a collection; set "collection": true'
+            )
+            checked = engine.let(
+                value.sql,
+                lambda a: case(
+                    (
+                        exp.GT(this=engine.length(a), expression=number(1)),
+                        engine.cast(engine.fail(message), "JSON"),
+                    ),
+                    default=engine.item(a, number(1)),
+                ),
+            )
             value = Value("single", checked, value.type, value.children, many=False)
         return self.convert(value, spec, scope)
 
-    def convert(self, value: Value, spec: OutputColumn, scope: Scope) -> exp.Expression:
+    def convert(self, value: Value, spec: OutputColumn, scope: Scope) -> exp.Expr:
         """A single value as its column's SQL type (an `ansi/type` tag has the last word)."""
         engine = self.engine
         if spec.ansi_type is not None:
@@ -882,8 +1090,11 @@ class Compiler:
                 raise self.fail(scope, f"ansi/type {spec.ansi_type!r} is not a SQL type") from None
             if target.is_type(*exp.DataType.TEMPORAL_TYPES) and "ZONE" in spec.ansi_type.upper():
                 return engine.to_timestamptz(self.text(value))
-            source = (engine.json_text(self.single(value)) if spec.sql_type == "json"
-                      else self.text(value))
+            source = (
+                engine.json_text(self.single(value))
+                if spec.sql_type == "json"
+                else self.text(value)
+            )
             return exp.TryCast(this=source, to=target)
         kind = spec.sql_type
         if kind == "json":
@@ -898,10 +1109,15 @@ class Compiler:
             return call("try", engine.from_base64(self.text(value)))
         return self.text(value)
 
-    def query(self) -> tuple[exp.Expression, tuple[OutputColumn, ...]]:
+    def query(self) -> tuple[exp.Expr, tuple[OutputColumn, ...]]:
         engine = self.engine
-        resource = Value("single", exp.column("resource", table="r"), self.view.resource,
-                         self.view.resource, many=False)
+        resource = Value(
+            "single",
+            exp.column("resource", table="r"),
+            self.view.resource,
+            self.view.resource,
+            many=False,
+        )
         scope = Scope(resource, resource, number(0), "select")
         conditions = []
         for location, node in self.view.where:
@@ -909,29 +1125,35 @@ class Compiler:
             value = self.compile(node, where_scope)
             known = _type_kind(value.type)
             if value.type is not None and known != "boolean":
-                raise self.fail(where_scope, f"a where path must give a boolean, and this one "
-                                             f"gives {value.type}")
-            conditions.append(exp.Coalesce(this=self.truth(value, where_scope),
-                                           expressions=[exp.false()]))
+                raise self.fail(
+                    where_scope,
+                    f"a where path must give a boolean, and this one gives {value.type}",
+                )
+            conditions.append(
+                exp.Coalesce(this=self.truth(value, where_scope), expressions=[exp.false()])
+            )
         branches = self.branches(self.view.select, scope, ())
         columns = tuple(self.column_specs())
-        source = exp.select(
-            exp.alias_(engine.parse_json(exp.column("resource_json")), "resource")
-        ).from_(self.source).where(
-            exp.EQ(this=exp.column("resource_type"), expression=string(self.view.resource)))
+        source = (
+            exp.select(exp.alias_(engine.parse_json(exp.column("resource_json")), "resource"))
+            .from_(self.source)
+            .where(exp.EQ(this=exp.column("resource_type"), expression=string(self.view.resource)))
+        )
         queries = []
         for branch in branches:
-            select = exp.select(*[
-                exp.alias_(branch.columns[column.name], column.name, quoted=True)
-                for column in columns
-            ]).from_(exp.alias_(exp.Subquery(this=source), "r", table=True))
+            select = exp.select(
+                *[
+                    exp.alias_(branch.columns[column.name], column.name, quoted=True)
+                    for column in columns
+                ]
+            ).from_(exp.alias_(exp.Subquery(this=source), "r", table=True))
             for join in branch.joins:
                 select = select.join(join)
             all_conditions = conditions + branch.conditions
             if all_conditions:
                 select = select.where(exp.and_(*all_conditions))
             queries.append(select)
-        query: exp.Expression = queries[0]
+        query: exp.Expr = queries[0]
         for other in queries[1:]:
             query = exp.union(query, other, distinct=False)
         return query, columns
@@ -949,12 +1171,14 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
     functions: dict[str, Callable[..., Value]] = {}
     arity: dict[str, tuple[int, int]] = {}
 
-    def register(name: str, low: int = 0, high: int = 0) -> Callable[
-            [Callable[..., Value]], Callable[..., Value]]:
+    def register(
+        name: str, low: int = 0, high: int = 0
+    ) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
         def decorate(handler: Callable[..., Value]) -> Callable[..., Value]:
             functions[name] = handler
             arity[name] = (low, high)
             return handler
+
         return decorate
 
     @register("where", 1, 1)
@@ -978,24 +1202,30 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
     def _first(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
         if focus.form != "coll":
             return replace(focus, many=False)
-        return Value("single", c.engine.item(focus.sql, number(1)), focus.type, focus.children,
-                     many=False)
+        return Value(
+            "single", c.engine.item(focus.sql, number(1)), focus.type, focus.children, many=False
+        )
 
     @register("last")
     def _last(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
         if focus.form != "coll":
             return replace(focus, many=False)
-        return Value("single", c.engine.item(focus.sql, number(-1)), focus.type,
-                     focus.children, many=False)
+        return Value(
+            "single", c.engine.item(focus.sql, number(-1)), focus.type, focus.children, many=False
+        )
 
     @register("single")
     def _single(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
         if focus.form != "coll":
             return replace(focus, many=False)
         message = f"view {c.view.name}: {scope.location}: single() found more than one value"
-        checked = c.engine.let(focus.sql, lambda a: case(
-            (exp.GT(this=c.engine.length(a), expression=number(1)), c.engine.fail(message)),
-            default=c.engine.item(a, number(1))))
+        checked = c.engine.let(
+            focus.sql,
+            lambda a: case(
+                (exp.GT(this=c.engine.length(a), expression=number(1)), c.engine.fail(message)),
+                default=c.engine.item(a, number(1)),
+            ),
+        )
         return Value("single", checked, focus.type, focus.children, many=False)
 
     @register("not")
@@ -1003,10 +1233,8 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
         return c.scalar(exp.Not(this=paren(c.truth(focus, scope))), "boolean")
 
     @register("hasValue")
-    def _has_value(c: Compiler, focus: Value, args: Sequence[fhirpath.Node],
-                   scope: Scope) -> Value:
-        return c.scalar(exp.Not(this=exp.Is(this=c.text(focus), expression=exp.Null())),
-                        "boolean")
+    def _has_value(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
+        return c.scalar(exp.Not(this=exp.Is(this=c.text(focus), expression=exp.Null())), "boolean")
 
     @register("ofType", 1, 1)
     def _of_type(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
@@ -1022,27 +1250,35 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
         return c.scalar(exp.GT(this=c.count(narrowed), expression=number(0)), "boolean")
 
     @register("extension", 1, 1)
-    def _extension(c: Compiler, focus: Value, args: Sequence[fhirpath.Node],
-                   scope: Scope) -> Value:
+    def _extension(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
         url = c.compile(args[0], scope)
         extensions = c.navigate(focus, "extension", scope)
         variable = c.engine.fresh()
-        condition = exp.EQ(this=c.engine.scalar_text(c.engine.child(exp.column(variable), "url")),
-                           expression=c.text(url))
-        return Value("coll", c.engine.filter(c.collection(extensions), variable, condition),
-                     "Extension", "Extension", many=True)
+        condition = exp.EQ(
+            this=c.engine.scalar_text(c.engine.child(exp.column(variable), "url")),
+            expression=c.text(url),
+        )
+        return Value(
+            "coll",
+            c.engine.filter(c.collection(extensions), variable, condition),
+            "Extension",
+            "Extension",
+            many=True,
+        )
 
     @register("join", 0, 1)
     def _join(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
         separator = c.text(c.compile(args[0], scope)) if args else string("")
         variable = c.engine.fresh()
-        texts = c.engine.transform(c.collection(focus), variable,
-                                   c.engine.scalar_text(exp.column(variable)))
+        texts = c.engine.transform(
+            c.collection(focus), variable, c.engine.scalar_text(exp.column(variable))
+        )
         return c.scalar(c.engine.join(texts, separator), "string")
 
     @register("getReferenceKey", 0, 1)
-    def _reference_key(c: Compiler, focus: Value, args: Sequence[fhirpath.Node],
-                       scope: Scope) -> Value:
+    def _reference_key(
+        c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope
+    ) -> Value:
         return c.reference_key(focus, args, scope)
 
     @register("lowBoundary", 0, 1)
@@ -1057,16 +1293,25 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
     def _select(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
         variable, inner = c.each(focus, scope)
         projected = c.compile(args[0], inner)
-        return Value("coll", c.engine.flatten(c.engine.transform(
-            c.collection(focus), variable, c.collection(projected))), projected.type,
-            projected.children, many=True if focus.many or projected.many else focus.many)
+        return Value(
+            "coll",
+            c.engine.flatten(
+                c.engine.transform(c.collection(focus), variable, c.collection(projected))
+            ),
+            projected.type,
+            projected.children,
+            many=True if focus.many or projected.many else focus.many,
+        )
 
     @register("all", 1, 1)
     def _all(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
         variable, inner = c.each(focus, scope)
         condition = c.truth(c.compile(args[0], inner), inner)
-        failing = c.engine.filter(c.collection(focus), variable, exp.Not(this=exp.Coalesce(
-            this=condition, expressions=[exp.false()])))
+        failing = c.engine.filter(
+            c.collection(focus),
+            variable,
+            exp.Not(this=exp.Coalesce(this=condition, expressions=[exp.false()])),
+        )
         return c.scalar(exp.EQ(this=c.engine.length(failing), expression=number(0)), "boolean")
 
     @register("iif", 2, 3)
@@ -1075,26 +1320,61 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
         then = c.compile(args[1], scope)
         otherwise = c.compile(args[2], scope) if len(args) > 2 else c.empty()
         same_type = then.type if then.type == otherwise.type else None
-        return Value("coll", case((exp.Coalesce(this=condition, expressions=[exp.false()]),
-                                   c.collection(then)), default=c.collection(otherwise)),
-                     same_type, same_type, many=None if then.many or otherwise.many else False)
+        return Value(
+            "coll",
+            case(
+                (exp.Coalesce(this=condition, expressions=[exp.false()]), c.collection(then)),
+                default=c.collection(otherwise),
+            ),
+            same_type,
+            same_type,
+            many=None if then.many or otherwise.many else False,
+        )
 
-    def string_function(name: str, low: int, high: int,
-                        build: Callable[..., exp.Expression], result: str = "string") -> None:
-        def handler(c: Compiler, focus: Value, args: Sequence[fhirpath.Node],
-                    scope: Scope) -> Value:
+    def string_function(
+        name: str, low: int, high: int, build: Callable[..., exp.Expr], result: str = "string"
+    ) -> None:
+        def handler(
+            c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope
+        ) -> Value:
             values = [c.compile(arg, scope) for arg in args]
             return c.scalar(build(c, c.text(focus), *values), result)
+
         register(name, low, high)(handler)
 
-    string_function("startsWith", 1, 1, lambda c, s, p: exp.EQ(
-        this=call("substr", s, number(1), call("length", c.text(p))), expression=c.text(p)),
-        "boolean")
-    string_function("endsWith", 1, 1, lambda c, s, p: exp.EQ(
-        this=call("substr", s, exp.Add(this=exp.Sub(this=call("length", s), expression=call(
-            "length", c.text(p))), expression=number(1))), expression=c.text(p)), "boolean")
-    string_function("contains", 1, 1, lambda c, s, p: exp.GT(
-        this=call("strpos", s, c.text(p)), expression=number(0)), "boolean")
+    string_function(
+        "startsWith",
+        1,
+        1,
+        lambda c, s, p: exp.EQ(
+            this=call("substr", s, number(1), call("length", c.text(p))), expression=c.text(p)
+        ),
+        "boolean",
+    )
+    string_function(
+        "endsWith",
+        1,
+        1,
+        lambda c, s, p: exp.EQ(
+            this=call(
+                "substr",
+                s,
+                exp.Add(
+                    this=exp.Sub(this=call("length", s), expression=call("length", c.text(p))),
+                    expression=number(1),
+                ),
+            ),
+            expression=c.text(p),
+        ),
+        "boolean",
+    )
+    string_function(
+        "contains",
+        1,
+        1,
+        lambda c, s, p: exp.GT(this=call("strpos", s, c.text(p)), expression=number(0)),
+        "boolean",
+    )
     string_function("matches", 1, 1, lambda c, s, p: c.engine.matches(s, c.text(p)), "boolean")
     string_function("upper", 0, 0, lambda c, s: call("upper", s))
     string_function("lower", 0, 0, lambda c, s: call("lower", s))
@@ -1102,30 +1382,47 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
     string_function("length", 0, 0, lambda c, s: call("length", s), "integer")
     string_function("toString", 0, 0, lambda c, s: s)
     string_function("replace", 2, 2, lambda c, s, a, b: call("replace", s, c.text(a), c.text(b)))
-    string_function("indexOf", 1, 1, lambda c, s, p: exp.Sub(
-        this=call("strpos", s, c.text(p)), expression=number(1)), "integer")
-    string_function("substring", 1, 2, lambda c, s, start, *rest: call(
-        "substr", s, exp.Add(this=c.typed(start, "integer"), expression=number(1)),
-        *[c.typed(r, "integer") for r in rest]))
-    string_function("toInteger", 0, 0, lambda c, s: c.engine.cast(s, "BIGINT", safe=True),
-                    "integer")
-    string_function("toDecimal", 0, 0, lambda c, s: c.engine.cast(s, "DOUBLE", safe=True),
-                    "decimal")
+    string_function(
+        "indexOf",
+        1,
+        1,
+        lambda c, s, p: exp.Sub(this=call("strpos", s, c.text(p)), expression=number(1)),
+        "integer",
+    )
+    string_function(
+        "substring",
+        1,
+        2,
+        lambda c, s, start, *rest: call(
+            "substr",
+            s,
+            exp.Add(this=c.typed(start, "integer"), expression=number(1)),
+            *[c.typed(r, "integer") for r in rest],
+        ),
+    )
+    string_function(
+        "toInteger", 0, 0, lambda c, s: c.engine.cast(s, "BIGINT", safe=True), "integer"
+    )
+    string_function(
+        "toDecimal", 0, 0, lambda c, s: c.engine.cast(s, "DOUBLE", safe=True), "decimal"
+    )
     return functions, arity
 
 
 _FUNCTIONS, _ARITY = _function_table()
 
 
-def compile_view(view: ViewDefinition, engine_name: str,
-                 source: exp.Expression | None = None) -> CompiledView:
+def compile_view(
+    view: ViewDefinition, engine_name: str, source: exp.Expr | None = None
+) -> CompiledView:
     """The SQL of `view` for an engine, reading resources from `source` (a table with the bronze
     columns `resource_type` and `resource_json`; `resources` when not given).
 
     Raises:
         ViewDefinitionError: the view cannot be compiled (the message names the view and path).
     """
-    compiler = Compiler(view, engine_name, source if source is not None else exp.to_table(
-        "resources"))
+    compiler = Compiler(
+        view, engine_name, source if source is not None else exp.to_table("resources")
+    )
     query, columns = compiler.query()
     return CompiledView(view, engine_name, query, columns, tuple(compiler.warnings))

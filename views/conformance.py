@@ -63,11 +63,15 @@ def run_file(path: Path, engine: str) -> Iterator[Outcome]:
         yield Outcome(path, "(file)", f"cannot read the test file: {error}")
         return
     con = duckdb.connect()
-    con.execute(f"create temp table {runner.RESOURCES_TABLE} (resource_type varchar, "
-                "resource_id varchar, resource_json varchar)")
+    con.execute(
+        f"create temp table {runner.RESOURCES_TABLE} (resource_type varchar, "
+        "resource_id varchar, resource_json varchar)"
+    )
     resources = [r for r in suite.get("resources", []) if isinstance(r, dict)]
-    con.executemany(f"insert into {runner.RESOURCES_TABLE} values (?, ?, ?)", [
-        (r.get("resourceType"), r.get("id"), json.dumps(r)) for r in resources])
+    con.executemany(
+        f"insert into {runner.RESOURCES_TABLE} values (?, ?, ?)",
+        [(r.get("resourceType"), r.get("id"), json.dumps(r)) for r in resources],
+    )
     for test in suite.get("tests", []):
         yield Outcome(path, str(test.get("title", "(untitled)")), _run_test(con, test, engine))
 
@@ -93,8 +97,10 @@ def _run_test(con: duckdb.DuckDBPyConnection, test: dict[str, Any], engine: str)
         if got != want:
             missing = list((want - got).elements())[:2]
             extra = list((got - want).elements())[:2]
-            problems.append(f"{len(rows)} rows, expected {len(test['expect'])}; missing "
-                            f"{_shown(missing)}, unexpected {_shown(extra)}")
+            problems.append(
+                f"{len(rows)} rows, expected {len(test['expect'])}; missing "
+                f"{_shown(missing)}, unexpected {_shown(extra)}"
+            )
     return "; ".join(problems) or None
 
 

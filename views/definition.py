@@ -23,23 +23,87 @@ _VIEW_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _CONSTANT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
 # Elements of a FHIR resource any ViewDefinition may carry besides its own.
-_RESOURCE_ELEMENTS = {"resourceType", "id", "meta", "implicitRules", "language", "text",
-                      "contained", "extension", "modifierExtension"}
+_RESOURCE_ELEMENTS = {
+    "resourceType",
+    "id",
+    "meta",
+    "implicitRules",
+    "language",
+    "text",
+    "contained",
+    "extension",
+    "modifierExtension",
+}
 _VIEW_ELEMENTS = _RESOURCE_ELEMENTS | {
-    "url", "identifier", "version", "name", "title", "status", "experimental", "date",
-    "publisher", "contact", "description", "useContext", "copyright", "resource", "fhirVersion",
-    "constant", "select", "where", "purpose", "jurisdiction", "profile"}
+    "url",
+    "identifier",
+    "version",
+    "name",
+    "title",
+    "status",
+    "experimental",
+    "date",
+    "publisher",
+    "contact",
+    "description",
+    "useContext",
+    "copyright",
+    "resource",
+    "fhirVersion",
+    "constant",
+    "select",
+    "where",
+    "purpose",
+    "jurisdiction",
+    "profile",
+}
 _ELEMENT = {"id", "extension", "modifierExtension"}
-_SELECT_ELEMENTS = _ELEMENT | {"column", "select", "forEach", "forEachOrNull", "repeat",
-                               "unionAll", "description"}
+_SELECT_ELEMENTS = _ELEMENT | {
+    "column",
+    "select",
+    "forEach",
+    "forEachOrNull",
+    "repeat",
+    "unionAll",
+    "description",
+}
 _COLUMN_ELEMENTS = _ELEMENT | {"path", "name", "description", "collection", "type", "tag", "tags"}
 _WHERE_ELEMENTS = _ELEMENT | {"path", "description"}
 _TAG_ELEMENTS = _ELEMENT | {"name", "value"}
 
 # The value[x] types a constant may have (ViewDefinition.constant.value[x]).
-CONSTANT_TYPES = ("base64Binary", "boolean", "canonical", "code", "date", "dateTime", "decimal",
-                  "id", "instant", "integer", "integer64", "oid", "string", "positiveInt",
-                  "time", "unsignedInt", "uri", "url", "uuid")
+CONSTANT_TYPES = (
+    "base64Binary",
+    "boolean",
+    "canonical",
+    "code",
+    "date",
+    "dateTime",
+    "decimal",
+    "id",
+    "instant",
+    "integer",
+    "integer64",
+    "oid",
+    "string",
+    "positiveInt",
+    "time",
+    "unsignedInt",
+    "uri",
+    "url",
+    "uuid",
+)
+
+
+# The JSON value each non-string constant type takes (integer64 may be written as a string).
+_CONSTANT_VALUE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "boolean": bool,
+    "integer": int,
+    "positiveInt": int,
+    "unsignedInt": int,
+    "integer64": (int, str),
+    "decimal": (int, float),
+}
 
 
 @dataclass(frozen=True)
@@ -71,8 +135,7 @@ class Select:
     @property
     def iterates(self) -> bool:
         """Whether this select has its own iteration (and so its own %rowIndex)."""
-        return self.for_each is not None or self.for_each_or_null is not None or bool(
-            self.repeat)
+        return self.for_each is not None or self.for_each_or_null is not None or bool(self.repeat)
 
 
 @dataclass(frozen=True)
@@ -112,8 +175,11 @@ class _Reader:
             raise self.fail(where, f"must be a JSON object, not {_json_kind(value)}")
         unknown = sorted(set(value) - allowed)
         if unknown:
-            raise self.fail(where, f"unknown element {unknown[0]!r} (allowed: "
-                                   f"{', '.join(sorted(allowed - _RESOURCE_ELEMENTS))})")
+            raise self.fail(
+                where,
+                f"unknown element {unknown[0]!r} (allowed: "
+                f"{', '.join(sorted(allowed - _RESOURCE_ELEMENTS))})",
+            )
         return value
 
     def array(self, value: Any, where: str) -> list[Any]:
@@ -134,20 +200,27 @@ class _Reader:
             raise self.fail(where, f"invalid FHIRPath {text!r}: {error}") from None
 
     def constant(self, value: Any, where: str) -> Constant:
-        item = self.object(value, where, _ELEMENT | {"name"} | {
-            "value" + kind[0].upper() + kind[1:] for kind in CONSTANT_TYPES})
+        item = self.object(
+            value,
+            where,
+            _ELEMENT | {"name"} | {"value" + kind[0].upper() + kind[1:] for kind in CONSTANT_TYPES},
+        )
         name = self.string(item.get("name"), f"{where}.name")
         if not _CONSTANT_NAME.fullmatch(name):
-            raise self.fail(f"{where}.name", f"{name!r} is not a constant name (letters, "
-                                             "digits and _, starting with a letter)")
+            raise self.fail(
+                f"{where}.name",
+                f"{name!r} is not a constant name (letters, digits and _, starting with a letter)",
+            )
         values = [key for key in item if key.startswith("value")]
         if len(values) != 1:
-            raise self.fail(where, f"constant {name!r} needs exactly one value[x] "
-                                   f"(e.g. valueString), found {len(values)}")
+            raise self.fail(
+                where,
+                f"constant {name!r} needs exactly one value[x] "
+                f"(e.g. valueString), found {len(values)}",
+            )
         kind = values[0][5].lower() + values[0][6:]
         constant_value = item[values[0]]
-        expected = {"boolean": bool, "integer": int, "positiveInt": int, "unsignedInt": int,
-                    "integer64": (int, str), "decimal": (int, float)}.get(kind, str)
+        expected = _CONSTANT_VALUE_TYPES.get(kind, str)
         if isinstance(constant_value, bool) != (kind == "boolean") or not isinstance(
             constant_value, expected
         ):
@@ -163,12 +236,15 @@ class _Reader:
             name = path_text  # `{"path": "id"}`: the spec's own examples name it by its path
         name = self.string(name, f"{where}.name")
         if not _COLUMN_NAME.fullmatch(name):
-            raise self.fail(f"{where}.name", f"{name!r} is not a column name (letters, digits "
-                                             "and _, starting with a letter)")
+            raise self.fail(
+                f"{where}.name",
+                f"{name!r} is not a column name (letters, digits and _, starting with a letter)",
+            )
         collection = item.get("collection", False)
         if not isinstance(collection, bool):
-            raise self.fail(f"{where}.collection", f"must be true or false, not "
-                                                   f"{_json_kind(collection)}")
+            raise self.fail(
+                f"{where}.collection", f"must be true or false, not {_json_kind(collection)}"
+            )
         column_type = item.get("type")
         if column_type is not None:
             column_type = self.string(column_type, f"{where}.type")
@@ -183,33 +259,49 @@ class _Reader:
                 if tag_name == "ansi/type":
                     ansi_type = tag_value
         description = item.get("description")
-        return Column(name, path_text, expression, where, column_type, collection, ansi_type,
-                      description if isinstance(description, str) else None)
+        return Column(
+            name,
+            path_text,
+            expression,
+            where,
+            column_type,
+            collection,
+            ansi_type,
+            description if isinstance(description, str) else None,
+        )
 
     def select(self, value: Any, where: str) -> Select:
         item = self.object(value, where, _SELECT_ELEMENTS)
         iterations = [key for key in ("forEach", "forEachOrNull", "repeat") if key in item]
         if len(iterations) > 1:
-            raise self.fail(where, f"has both {iterations[0]} and {iterations[1]}; a select "
-                                   "iterates one way at most")
+            raise self.fail(
+                where,
+                f"has both {iterations[0]} and {iterations[1]}; a select iterates one way at most",
+            )
         repeat: tuple[fhirpath.Node, ...] = tuple(
             self.path(path, f"{where}.repeat[{index}]")
             for index, path in enumerate(self.array(item.get("repeat", []), f"{where}.repeat"))
         )
         if "repeat" in item and not repeat:
             raise self.fail(f"{where}.repeat", "must list at least one path")
-        columns = tuple(self.column(column, f"{where}.column[{index}]")
-                        for index, column in enumerate(self.array(item.get("column", []),
-                                                                  f"{where}.column")))
-        selects = tuple(self.select(sub, f"{where}.select[{index}]")
-                        for index, sub in enumerate(self.array(item.get("select", []),
-                                                               f"{where}.select")))
-        union_all = tuple(self.select(sub, f"{where}.unionAll[{index}]")
-                          for index, sub in enumerate(self.array(item.get("unionAll", []),
-                                                                 f"{where}.unionAll")))
+        columns = tuple(
+            self.column(column, f"{where}.column[{index}]")
+            for index, column in enumerate(self.array(item.get("column", []), f"{where}.column"))
+        )
+        selects = tuple(
+            self.select(sub, f"{where}.select[{index}]")
+            for index, sub in enumerate(self.array(item.get("select", []), f"{where}.select"))
+        )
+        union_all = tuple(
+            self.select(sub, f"{where}.unionAll[{index}]")
+            for index, sub in enumerate(self.array(item.get("unionAll", []), f"{where}.unionAll"))
+        )
         for_each = self.path(item["forEach"], f"{where}.forEach") if "forEach" in item else None
-        for_each_or_null = (self.path(item["forEachOrNull"], f"{where}.forEachOrNull")
-                            if "forEachOrNull" in item else None)
+        for_each_or_null = (
+            self.path(item["forEachOrNull"], f"{where}.forEachOrNull")
+            if "forEachOrNull" in item
+            else None
+        )
         if not (columns or selects or union_all):
             raise self.fail(where, "has no column, select or unionAll: it would give no column")
         return Select(
@@ -229,25 +321,32 @@ class _Reader:
         def add(column: Column) -> None:
             clash = next((c for c in result if c.name == column.name), None)
             if clash is not None:
-                raise self.fail(f"{column.location}.name", f"{column.name!r} is already a column "
-                                                        f"({clash.location}): Column Already Defined")
+                raise self.fail(
+                    f"{column.location}.name",
+                    f"{column.name!r} is already a column "
+                    f"({clash.location}): Column Already Defined",
+                )
             result.append(column)
 
         for column in select.columns:
             add(column)
         for sub in select.selects:
-            for column in self.columns_of(sub, result)[len(result):]:
+            for column in self.columns_of(sub, result)[len(result) :]:
                 add(column)
         if select.union_all:
-            branches = [self.columns_of(branch, result)[len(result):]
-                        for branch in select.union_all]
+            branches = [
+                self.columns_of(branch, result)[len(result) :] for branch in select.union_all
+            ]
             first = [column.name for column in branches[0]]
             for branch, columns in zip(select.union_all, branches, strict=True):
                 names = [column.name for column in columns]
                 if names != first:
-                    raise self.fail(branch.location, f"unionAll branch columns {names} differ from "
-                                                  f"the first branch's {first}: Union Branches "
-                                                  "Inconsistent")
+                    raise self.fail(
+                        branch.location,
+                        f"unionAll branch columns {names} differ from "
+                        f"the first branch's {first}: Union Branches "
+                        "Inconsistent",
+                    )
             for column in branches[0]:
                 add(column)
         return result
@@ -256,8 +355,14 @@ class _Reader:
 def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-            list: "an array", dict: "an object"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
 def read(value: Any, label: str = "(unnamed)") -> ViewDefinition:
@@ -274,8 +379,11 @@ def read(value: Any, label: str = "(unnamed)") -> ViewDefinition:
     if name is not None:
         name = reader.string(name, "name")
         if not _VIEW_NAME.fullmatch(name):
-            raise reader.fail("name", f"{name!r} is not a view name (letters, digits and _, "
-                                      "starting with a letter): it names the table")
+            raise reader.fail(
+                "name",
+                f"{name!r} is not a view name (letters, digits and _, "
+                "starting with a letter): it names the table",
+            )
     resource = reader.string(view.get("resource"), "resource")
     if not fhir_model.model().is_resource(resource):
         raise reader.fail("resource", f"{resource!r} is not a FHIR R4 resource type")
@@ -283,19 +391,28 @@ def read(value: Any, label: str = "(unnamed)") -> ViewDefinition:
     for index, item in enumerate(reader.array(view.get("constant", []), "constant")):
         constant = reader.constant(item, f"constant[{index}]")
         if constant.name in constants:
-            raise reader.fail(f"constant[{index}].name", f"constant {constant.name!r} is "
-                                                         "defined twice")
+            raise reader.fail(
+                f"constant[{index}].name", f"constant {constant.name!r} is defined twice"
+            )
         constants[constant.name] = constant
     selects = reader.array(view.get("select"), "select")
     if not selects:
         raise reader.fail("select", "is empty: a view needs at least one select")
     # The view's top level is one select holding the listed ones, as the spec's algorithm reads.
-    top = Select(location="select", selects=tuple(
-        reader.select(item, f"select[{index}]") for index, item in enumerate(selects)))
+    top = Select(
+        location="select",
+        selects=tuple(
+            reader.select(item, f"select[{index}]") for index, item in enumerate(selects)
+        ),
+    )
     wheres = tuple(
-        (f"where[{index}].path", reader.path(
-            reader.object(item, f"where[{index}]", _WHERE_ELEMENTS).get("path"),
-            f"where[{index}].path"))
+        (
+            f"where[{index}].path",
+            reader.path(
+                reader.object(item, f"where[{index}]", _WHERE_ELEMENTS).get("path"),
+                f"where[{index}].path",
+            ),
+        )
         for index, item in enumerate(reader.array(view.get("where", []), "where"))
     )
     columns = tuple(reader.columns_of(top, []))
@@ -320,9 +437,11 @@ def load(path: Path) -> ViewDefinition:
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
-        raise ViewDefinitionError(f"{path}: cannot read the ViewDefinition: "
-                                  f"{error.strerror}") from None
+        raise ViewDefinitionError(
+            f"{path}: cannot read the ViewDefinition: {error.strerror}"
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ViewDefinitionError(f"{path}: not JSON ({error}); a ViewDefinition is one JSON "
-                                  "object") from None
+        raise ViewDefinitionError(
+            f"{path}: not JSON ({error}); a ViewDefinition is one JSON object"
+        ) from None
     return read(value, path.stem)

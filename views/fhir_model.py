@@ -16,14 +16,28 @@ MODEL_FILE = Path(__file__).with_name("fhir_r4_model.json")
 
 # FHIR primitive types (lower camel case) and FHIRPath's System types, as the compiler reads
 # them: how a JSON value of each is turned into a SQL value.
-STRING_TYPES = frozenset({"string", "code", "id", "uri", "url", "canonical", "oid", "uuid",
-                          "markdown", "xhtml", "base64Binary", "System.String"})
-INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt", "integer64",
-                           "System.Integer"})
+STRING_TYPES = frozenset(
+    {
+        "string",
+        "code",
+        "id",
+        "uri",
+        "url",
+        "canonical",
+        "oid",
+        "uuid",
+        "markdown",
+        "xhtml",
+        "base64Binary",
+        "System.String",
+    }
+)
+INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt", "integer64", "System.Integer"})
 DECIMAL_TYPES = frozenset({"decimal", "System.Decimal"})
 BOOLEAN_TYPES = frozenset({"boolean", "System.Boolean"})
-DATE_TYPES = frozenset({"date", "dateTime", "instant", "time", "System.Date", "System.DateTime",
-                        "System.Time"})
+DATE_TYPES = frozenset(
+    {"date", "dateTime", "instant", "time", "System.Date", "System.DateTime", "System.Time"}
+)
 PRIMITIVE_TYPES = STRING_TYPES | INTEGER_TYPES | DECIMAL_TYPES | BOOLEAN_TYPES | DATE_TYPES
 
 
@@ -80,16 +94,18 @@ class FhirModel:
             path = f"{current}.{name}"
             if path in self.elements:
                 element_type, repeats = self.elements[path]
-                children = path if element_type in ("BackboneElement", "Element") else str(
-                    element_type)
+                children = (
+                    path if element_type in ("BackboneElement", "Element") else str(element_type)
+                )
                 return Element(str(element_type), children, bool(repeats))
             if path in self.elsewhere:
                 target = self.elsewhere[path]
                 repeats = bool(self.elements.get(target, [None, True])[1])
                 return Element("BackboneElement", target, repeats)
             if path in self.choices:
-                return Element(None, None, path in self.repeating_choices,
-                               tuple(self.choices[path]))
+                return Element(
+                    None, None, path in self.repeating_choices, tuple(self.choices[path])
+                )
             current = "BackboneElement" if "." in current else self.parents.get(current)
         return None
 

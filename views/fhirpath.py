@@ -98,8 +98,30 @@ class Token:
     value: object = None
 
 
-_PUNCTUATION = ("<=", ">=", "!=", "!~", "(", ")", "[", "]", "{", "}", ".", ",", "+", "-", "*",
-                "/", "&", "|", "<", ">", "=", "~")
+_PUNCTUATION = (
+    "<=",
+    ">=",
+    "!=",
+    "!~",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ".",
+    ",",
+    "+",
+    "-",
+    "*",
+    "/",
+    "&",
+    "|",
+    "<",
+    ">",
+    "=",
+    "~",
+)
 _WORD_OPERATORS = {"div", "mod", "is", "as", "in", "contains", "and", "or", "xor", "implies"}
 # FHIRPath date/time literal bodies after `@`: a date, optionally `T` and a time with zone; or
 # `T` and a time alone.
@@ -110,16 +132,40 @@ _DATETIME = re.compile(
 _TIME = re.compile(r"@T(?P<time>\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?)")
 _NUMBER = re.compile(r"\d+(\.\d+)?L?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ESCAPES = {"'": "'", '"': '"', "`": "`", "/": "/", "\\": "\\", "f": "\f", "n": "\n", "r": "\r",
-            "t": "\t"}
-_CALENDAR_UNITS = {"year", "years", "month", "months", "week", "weeks", "day", "days", "hour",
-                   "hours", "minute", "minutes", "second", "seconds", "millisecond",
-                   "milliseconds"}
+_ESCAPES = {
+    "'": "'",
+    '"': '"',
+    "`": "`",
+    "/": "/",
+    "\\": "\\",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+_CALENDAR_UNITS = {
+    "year",
+    "years",
+    "month",
+    "months",
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "hour",
+    "hours",
+    "minute",
+    "minutes",
+    "second",
+    "seconds",
+    "millisecond",
+    "milliseconds",
+}
 
 
 def _quoted(text: str, start: int, quote: str) -> tuple[str, int]:
     """The unescaped body of a quoted string starting at `start`, and the index after it."""
-    out = []
+    out: list[str] = []
     index = start + 1
     while index < len(text):
         char = text[index]
@@ -174,8 +220,9 @@ def tokenize(text: str) -> list[Token]:
             if not match or match.end() == index + 1:
                 raise FhirPathSyntaxError(f"unexpected '@' at column {column}")
             literal = match.group(0)
-            kind = "time" if literal.startswith("@T") else (
-                "dateTime" if "T" in literal else "date")
+            kind = (
+                "time" if literal.startswith("@T") else ("dateTime" if "T" in literal else "date")
+            )
             tokens.append(Token(kind, literal, column, literal[1:]))
             index = match.end()
         elif char.isdigit():
@@ -247,8 +294,9 @@ class _Parser:
     def expect(self, text: str) -> Token:
         token = self.next()
         if token.kind != "op" or token.text != text:
-            raise FhirPathSyntaxError(f"expected '{text}' at column {token.column}, found "
-                                      f"{_shown(token)}")
+            raise FhirPathSyntaxError(
+                f"expected '{text}' at column {token.column}, found {_shown(token)}"
+            )
         return token
 
     def expression(self, level: int = 0) -> Node:
@@ -266,8 +314,9 @@ class _Parser:
     def type_specifier(self) -> Member:
         token = self.next()
         if token.kind not in ("name", "delimited"):
-            raise FhirPathSyntaxError(f"expected a type name at column {token.column}, found "
-                                      f"{_shown(token)}")
+            raise FhirPathSyntaxError(
+                f"expected a type name at column {token.column}, found {_shown(token)}"
+            )
         name = token.text
         while self.peek().kind == "op" and self.peek().text == ".":
             self.next()
@@ -285,8 +334,9 @@ class _Parser:
         token = self.next()
         if token.kind == "delimited" or token.kind == "name":
             return token.text
-        raise FhirPathSyntaxError(f"expected a name at column {token.column}, found "
-                                  f"{_shown(token)}")
+        raise FhirPathSyntaxError(
+            f"expected a name at column {token.column}, found {_shown(token)}"
+        )
 
     def arguments(self) -> tuple[Node, ...]:
         self.expect("(")
@@ -300,8 +350,9 @@ class _Parser:
             if token.kind == "op" and token.text == ")":
                 return tuple(args)
             if not (token.kind == "op" and token.text == ","):
-                raise FhirPathSyntaxError(f"expected ',' or ')' at column {token.column}, found "
-                                          f"{_shown(token)}")
+                raise FhirPathSyntaxError(
+                    f"expected ',' or ')' at column {token.column}, found {_shown(token)}"
+                )
 
     def invocation(self, target: Node | None) -> Node:
         """A name after `.` (or at the start): a member, or a function when `(` follows."""

@@ -38,8 +38,9 @@ from views.exceptions import ViewError, ViewInputError
 
 RESOURCES_TABLE = "resources"
 _BATCH_ROWS = 50_000
-_RESOURCES_SCHEMA = pa.schema([("resource_type", pa.string()), ("resource_id", pa.string()),
-                               ("resource_json", pa.string())])
+_RESOURCES_SCHEMA = pa.schema(
+    [("resource_type", pa.string()), ("resource_id", pa.string()), ("resource_json", pa.string())]
+)
 
 
 @dataclass
@@ -62,11 +63,14 @@ def load_resources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> LoadedI
     except SourceFileError as error:
         raise ViewInputError(str(error)) from None
     if not scan.inputs:
-        raise ViewInputError(f"{', '.join(map(str, paths))}: no FHIR input (.ndjson, .jsonl or "
-                             ".json files) found")
+        raise ViewInputError(
+            f"{', '.join(map(str, paths))}: no FHIR input (.ndjson, .jsonl or .json files) found"
+        )
     loaded = LoadedInput()
-    con.execute(f"create or replace temp table {RESOURCES_TABLE} (resource_type varchar, "
-                "resource_id varchar, resource_json varchar)")
+    con.execute(
+        f"create or replace temp table {RESOURCES_TABLE} (resource_type varchar, "
+        "resource_id varchar, resource_json varchar)"
+    )
 
     def batches() -> Iterator[pa.RecordBatch]:
         columns: tuple[list[str | None], list[str | None], list[str]] = ([], [], [])
@@ -76,7 +80,8 @@ def load_resources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> LoadedI
                     if record.resource is None:
                         loaded.not_resources += 1
                         loaded.first_problem = loaded.first_problem or (
-                            f"{path}:{record.line}: {record.reason}")
+                            f"{path}:{record.line}: {record.reason}"
+                        )
                         continue
                     columns[0].append(record.resource_type)
                     columns[1].append(record.resource_id)
@@ -105,8 +110,12 @@ def executable_sql(compiled: CompiledView) -> str:
     return compiled.sql(pretty=False)
 
 
-def run(con: duckdb.DuckDBPyConnection, view: ViewDefinition, engine: str,
-        source: exp.Expression | None = None) -> tuple[CompiledView, duckdb.DuckDBPyRelation]:
+def run(
+    con: duckdb.DuckDBPyConnection,
+    view: ViewDefinition,
+    engine: str,
+    source: exp.Expr | None = None,
+) -> tuple[CompiledView, duckdb.DuckDBPyRelation]:
     """Compile `view` for `engine` and run it on `con`; the rows as a DuckDB relation.
 
     Raises:
@@ -125,7 +134,7 @@ def _query_error(view: ViewDefinition, error: duckdb.Error) -> str:
     message = str(error).splitlines()[0]
     marker = f"view {view.name}: "
     if marker in message:  # our own error(): the message is already the one to show
-        return message[message.index(marker):]
+        return message[message.index(marker) :]
     return f"view {view.name}: the query failed: {message}"
 
 
@@ -143,8 +152,9 @@ def fetch(compiled: CompiledView, relation: duckdb.DuckDBPyRelation) -> list[dic
 
 
 def row_json(columns: Iterable[OutputColumn], row: Iterable[Any]) -> dict[str, Any]:
-    return {column.name: _json_value(column, value) for column, value in zip(columns, row,
-                                                                             strict=True)}
+    return {
+        column.name: _json_value(column, value) for column, value in zip(columns, row, strict=True)
+    }
 
 
 def _json_value(column: OutputColumn, value: Any) -> Any:
@@ -162,8 +172,13 @@ def _scalar_json(column: OutputColumn, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
     if column.ansi_type is None and column.fhir_type == "decimal" and isinstance(value, str):
         number = Decimal(value)
-        return int(number) if number == number.to_integral_value() and "." not in value and (
-            "e" not in value.lower()) else float(number)
+        return (
+            int(number)
+            if number == number.to_integral_value()
+            and "." not in value
+            and ("e" not in value.lower())
+            else float(number)
+        )
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, bytes | bytearray | memoryview):
@@ -178,8 +193,13 @@ def _scalar_json(column: OutputColumn, value: Any) -> Any:
 FORMATS = ("ndjson", "csv", "parquet")
 
 
-def write(compiled: CompiledView, relation: duckdb.DuckDBPyRelation, output_format: str,
-          out: Path | None, stdout: IO[bytes]) -> int:
+def write(
+    compiled: CompiledView,
+    relation: duckdb.DuckDBPyRelation,
+    output_format: str,
+    out: Path | None,
+    stdout: IO[bytes],
+) -> int:
     """Write the rows as NDJSON, CSV or Parquet to `out` (stdout for NDJSON and CSV when None);
     the number of rows. Nothing is written when the query fails: rows are fetched first.
 

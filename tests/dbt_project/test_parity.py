@@ -9,8 +9,8 @@ import pyarrow as pa
 import pytest
 import sqlglot
 
-from scripts.compare_results import compare_with_lakehouse
 from lakehouse.athena_offline import athena_to_duckdb
+from scripts.compare_results import compare_with_lakehouse
 from tests.conftest import JUST, duckdb_file, run
 
 pytestmark = pytest.mark.dbt
