@@ -109,6 +109,10 @@ bench-bronze *sizes="10000 1000000":
 # Build every dbt model, seed and test on a target (duckdb or athena); on duckdb the lakehouse changes only if all passed
 [no-exit-message]
 build target="duckdb":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # ViewDefinitions in dbt_project/fhir_views/ become models first (views/dbt_models.py).
+    python -m views.dbt_models
     python -m lakehouse build "$@"
 
 # Run a SQL-on-FHIR ViewDefinition over FHIR input (a file or folder): `just view views/definitions/patient_demographics.json warehouse/generated/fhir --format csv`
@@ -168,6 +172,7 @@ lint:
     ruff check .
     ruff format --check .
     mypy
+    python -m views.dbt_models --check
     cd "$DBT_PROJECT_DIR" && sqlfluff lint models macros --disable-progress-bar
 
 # Remove everything the pipeline wrote under warehouse/ (staging folders of killed generates included) and dbt's build output

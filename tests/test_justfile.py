@@ -34,6 +34,8 @@ POSITIONS: dict[str, list[list[str]]] = {
     "maintain": [[INJECT], ["10", INJECT]],
     "bench-bronze": [[INJECT, "x"], ["x", INJECT]],
     "build": [[INJECT]],
+    "view": [[INJECT, "x"], ["/no/such/view.json", INJECT], ["/no/such/view.json", "x", INJECT]],
+    "view-tests": [[INJECT], ["/no/such/tests", INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
     "synth": [[INJECT]],

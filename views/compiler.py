@@ -146,8 +146,11 @@ def _capitalized(name: str) -> str:
 class Compiler:
     """Compiles one ViewDefinition for one engine."""
 
-    def __init__(self, view: ViewDefinition, engine_name: str, source: exp.Expr) -> None:
+    def __init__(
+        self, view: ViewDefinition, engine_name: str, source: exp.Expr, storage: bool = False
+    ) -> None:
         self.view = view
+        self.storage = storage
         self.engine: Engine = engine(engine_name)
         self.source = source
         self.model = fhir_model.model()
@@ -1098,13 +1101,16 @@ class Compiler:
             return exp.TryCast(this=source, to=target)
         kind = spec.sql_type
         if kind == "json":
-            return engine.to_json(value.sql) if value.form == "scalar" else self.single(value)
+            json_value = engine.to_json(value.sql) if value.form == "scalar" else self.single(value)
+            # Iceberg has no JSON type: a stored table keeps the JSON text.
+            return engine.json_text(json_value) if self.storage else json_value
         if kind == "boolean":
             return self.typed(value, "boolean")
         if kind in ("integer", "bigint"):
             return engine.cast(self.typed(value, "integer"), kind.upper(), safe=True)
         if kind == "timestamptz":
-            return engine.to_timestamptz(self.text(value))
+            text = self.text(value)
+            return engine.to_utc_timestamp(text) if self.storage else engine.to_timestamptz(text)
         if kind == "binary":
             return call("try", engine.from_base64(self.text(value)))
         return self.text(value)
@@ -1413,16 +1419,25 @@ _FUNCTIONS, _ARITY = _function_table()
 
 
 def compile_view(
-    view: ViewDefinition, engine_name: str, source: exp.Expr | None = None
+    view: ViewDefinition, engine_name: str, source: exp.Expr | None = None, storage: bool = False
 ) -> CompiledView:
     """The SQL of `view` for an engine, reading resources from `source` (a table with the bronze
     columns `resource_type` and `resource_json`; `resources` when not given).
+
+    `storage` gives the types a lakehouse table stores on both engines: JSON as its text
+    (Iceberg has no JSON type) and an instant as its UTC timestamp (the project's convention).
 
     Raises:
         ViewDefinitionError: the view cannot be compiled (the message names the view and path).
     """
     compiler = Compiler(
-        view, engine_name, source if source is not None else exp.to_table("resources")
+        view, engine_name, source if source is not None else exp.to_table("resources"), storage
     )
     query, columns = compiler.query()
+    if storage:
+        stored = {"json": "varchar", "timestamptz": "timestamp"}
+        columns = tuple(
+            replace(column, sql_type=stored.get(column.sql_type, column.sql_type))
+            for column in columns
+        )
     return CompiledView(view, engine_name, query, columns, tuple(compiler.warnings))

@@ -199,6 +199,11 @@ class Engine:
     def to_timestamptz(self, text: exp.Expr) -> exp.Expr:
         raise NotImplementedError
 
+    def to_utc_timestamp(self, text: exp.Expr) -> exp.Expr:
+        """An ISO 8601 instant as the UTC timestamp without zone it names (the lakehouse's
+        stored form, as the dbt macro instant_to_utc gives it); null when it is not one."""
+        raise NotImplementedError
+
     def from_base64(self, text: exp.Expr) -> exp.Expr:
         return call("from_base64", text)
 
@@ -305,6 +310,9 @@ class DuckDBEngine(Engine):
     def to_timestamptz(self, text: exp.Expr) -> exp.Expr:
         return self.cast(text, "TIMESTAMPTZ", safe=True)
 
+    def to_utc_timestamp(self, text: exp.Expr) -> exp.Expr:
+        return self.cast(call("timezone", string("UTC"), self.to_timestamptz(text)), "TIMESTAMP")
+
 
 class AthenaEngine(Engine):
     """Athena engine v3, which is Trino: the SQL runs on Trino as it is."""
@@ -395,6 +403,11 @@ class AthenaEngine(Engine):
 
     def to_timestamptz(self, text: exp.Expr) -> exp.Expr:
         return call("try", call("from_iso8601_timestamp", text))
+
+    def to_utc_timestamp(self, text: exp.Expr) -> exp.Expr:
+        return self.cast(
+            exp.AtTimeZone(this=self.to_timestamptz(text), zone=string("UTC")), "TIMESTAMP(6)"
+        )
 
 
 ENGINES = ("duckdb", "athena")
