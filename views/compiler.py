@@ -736,12 +736,14 @@ class Compiler:
                     scope, f"getReferenceKey({wanted}): {wanted!r} is not a FHIR R4 resource type"
                 )
         engine = self.engine
-        variable = engine.fresh()
-        reference = engine.scalar_text(engine.child(exp.column(variable), "reference"))
-        declared = engine.scalar_text(engine.child(exp.column(variable), "type"))
         url_pattern = r"([A-Z][A-Za-z]+)/([A-Za-z0-9\-\.]{1,64})(/_history/[^/]+)?$"
 
-        def key(ref: exp.Expr) -> exp.Expr:
+        def key_of(node: exp.Expr) -> exp.Expr:
+            reference = engine.scalar_text(engine.child(node, "reference"))
+            declared = engine.scalar_text(engine.child(node, "type"))
+            return engine.let(reference, lambda ref: key(ref, declared))
+
+        def key(ref: exp.Expr, declared: exp.Expr) -> exp.Expr:
             uuid_key = call("substr", ref, number(10))
             url_key = engine.regexp_extract(ref, url_pattern, 2)
             url_type = engine.regexp_extract(ref, url_pattern, 1)
@@ -772,10 +774,11 @@ class Compiler:
                 default=call("nullif", matched_url, string("")),
             )
 
+        if focus.form == "single":  # one Reference (`subject`): no array on the way
+            return self.scalar(key_of(focus.sql), "string")
+        variable = engine.fresh()
         keys = engine.transform(
-            self.collection(focus),
-            variable,
-            engine.let(reference, lambda ref: engine.to_json(key(ref))),
+            self.collection(focus), variable, engine.to_json(key_of(exp.column(variable)))
         )
         present = engine.fresh()
         return Value(
