@@ -132,6 +132,14 @@ view-tests path *flags="":
     if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
     python -m views tests "$@"
 
+# Time compiled ViewDefinitions against the hand-written FHIR staging of the same fields (10k..1M patients)
+[no-exit-message]
+bench-views *sizes="100000 1000000":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
+    python -m views.bench "$@" --work-dir "$HEALTHLAKE_WAREHOUSE/bench-views"
+
 # Prove Athena parity offline: every model compiles and parses for Athena and returns DuckDB's rows
 [no-exit-message]
 parity *args="":

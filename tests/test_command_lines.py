@@ -22,6 +22,8 @@ PROGRAMS = [
     ("python -m lakehouse.bench", [PYTHON, "-m", "lakehouse.bench", "--bogus"]),
     ("python -m views", [PYTHON, "-m", "views", "bogus"]),
     ("python -m views.build_fhir_model", [PYTHON, "-m", "views.build_fhir_model", "--x"]),
+    ("python -m views.dbt_models", [PYTHON, "-m", "views.dbt_models", "--x"]),
+    ("python -m views.bench", [PYTHON, "-m", "views.bench", "x"]),
     ("just parity", [PYTHON, "scripts/parity.py", "--bogus"]),
     ("scripts/compare_results.py", [PYTHON, "scripts/compare_results.py", "--bogus"]),
     ("python -m scripts.pipeline_step", [PYTHON, "-m", "scripts.pipeline_step", "bogus"]),

@@ -36,6 +36,7 @@ POSITIONS: dict[str, list[list[str]]] = {
     "build": [[INJECT]],
     "view": [[INJECT, "x"], ["/no/such/view.json", INJECT], ["/no/such/view.json", "x", INJECT]],
     "view-tests": [[INJECT], ["/no/such/tests", INJECT]],
+    "bench-views": [[INJECT, "x"], ["x", INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
     "synth": [[INJECT]],
