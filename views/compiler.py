@@ -74,6 +74,12 @@ class Value:
     # For a choice element (`value` of Observation): the value it was read from, its name and
     # candidate types, so `ofType(Quantity)` reads `valueQuantity` alone.
     choice: tuple[Value, str, tuple[str, ...]] | None = None
+    # A shortcut to the same value as one JSON path of one document: (document, `$.a[0].b`).
+    # For a `single`, its text is that path's text when the path finds a value; for a `coll`,
+    # it is where the first item is. `sql` stays the definition (it also reads an object where
+    # FHIR has an array, and skips JSON nulls); the path is what is read first, so the common
+    # case costs one JSON lookup, as hand-written extraction does.
+    fast: tuple[exp.Expr, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -205,7 +211,12 @@ class Compiler:
             if _type_kind(value.type) in ("string", "date"):
                 return value.sql
             return self.engine.cast(value.sql, "VARCHAR")
-        return self.engine.scalar_text(self.single(value))
+        text = self.engine.scalar_text(self.single(value))
+        if value.form == "single" and value.fast is not None:
+            root, path = value.fast
+            shortcut = self.engine.scalar_text(call("json_extract", root, string(path)))
+            return exp.Coalesce(this=shortcut, expressions=[text])
+        return text
 
     def typed(self, value: Value, kind: str) -> exp.Expr:
         """The first item as a SQL value of `kind` (integer, decimal, boolean, string, date)."""
@@ -336,6 +347,7 @@ class Compiler:
                 element_type,
                 children,
                 many=False if base.many is False else base.many,
+                fast=_extended(base.fast, f".{name}"),
             )
         if base.form == "single":
             return Value(
@@ -344,6 +356,7 @@ class Compiler:
                 element_type,
                 children,
                 many=many,
+                fast=_extended(base.fast or _path_of(base.sql), f".{name}[0]"),
             )
         item = self.engine.fresh()
         nested = self.engine.as_collection(self.engine.child(exp.column(item), name))
@@ -666,7 +679,8 @@ class Compiler:
     def function(self, node: fhirpath.Call, scope: Scope) -> Value:
         name = node.name
         if name in ("getResourceKey",):
-            return self.scalar(self.text(self.navigate(scope.resource, "id", scope)), "string")
+            # The id bronze lifted out of the resource when it was loaded: no JSON to read.
+            return self.scalar(exp.column("resource_id", table="r"), "string")
         focus = (
             self.compile(node.target, scope)
             if node.target is not None
@@ -1144,7 +1158,10 @@ class Compiler:
         branches = self.branches(self.view.select, scope, ())
         columns = tuple(self.column_specs())
         source = (
-            exp.select(exp.alias_(engine.parse_json(exp.column("resource_json")), "resource"))
+            exp.select(
+                exp.alias_(engine.parse_json(exp.column("resource_json")), "resource"),
+                exp.column("resource_id"),
+            )
             .from_(self.source)
             .where(exp.EQ(this=exp.column("resource_type"), expression=string(self.view.resource)))
         )
@@ -1170,6 +1187,21 @@ class Compiler:
     def column_specs(self) -> list[OutputColumn]:
         """The output columns in the spec's order (ValidateColumns), typed from their paths."""
         return [self.specs[column.name] for column in self.view.columns]
+
+
+def _path_of(node: exp.Expr) -> tuple[exp.Expr, str] | None:
+    """A JSON value as (document, path) when it is a column or one path of a column."""
+    if isinstance(node, exp.Column):
+        return node, "$"
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "json_extract":
+        base, path = node.expressions
+        if isinstance(base, exp.Column) and isinstance(path, exp.Literal):
+            return base, path.name
+    return None
+
+
+def _extended(fast: tuple[exp.Expr, str] | None, step: str) -> tuple[exp.Expr, str] | None:
+    return None if fast is None else (fast[0], fast[1] + step)
 
 
 def _merge(a: _Branch, b: _Branch) -> _Branch:
@@ -1212,7 +1244,12 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
         if focus.form != "coll":
             return replace(focus, many=False)
         return Value(
-            "single", c.engine.item(focus.sql, number(1)), focus.type, focus.children, many=False
+            "single",
+            c.engine.item(focus.sql, number(1)),
+            focus.type,
+            focus.children,
+            many=False,
+            fast=focus.fast,
         )
 
     @register("last")
@@ -1277,6 +1314,8 @@ def _function_table() -> tuple[dict[str, Callable[..., Value]], dict[str, tuple[
 
     @register("join", 0, 1)
     def _join(c: Compiler, focus: Value, args: Sequence[fhirpath.Node], scope: Scope) -> Value:
+        # join() of nothing is '': the SQL on FHIR suite says so (fhirpath.json, "string join"),
+        # although fhirpath.js gives empty. A view wanting null guards it with iif(x.exists(), ..).
         separator = c.text(c.compile(args[0], scope)) if args else string("")
         variable = c.engine.fresh()
         texts = c.engine.transform(
@@ -1425,7 +1464,7 @@ def compile_view(
     view: ViewDefinition, engine_name: str, source: exp.Expr | None = None, storage: bool = False
 ) -> CompiledView:
     """The SQL of `view` for an engine, reading resources from `source` (a table with the bronze
-    columns `resource_type` and `resource_json`; `resources` when not given).
+    columns `resource_type`, `resource_id` and `resource_json`; `resources` when not given).
 
     `storage` gives the types a lakehouse table stores on both engines: JSON as its text
     (Iceberg has no JSON type) and an instant as its UTC timestamp (the project's convention).
