@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import REPO_ROOT, ingest_and_build
 from tests.conftest import query_lakehouse as _query
+from views import definition
+from views.definition import Select
 
 pytestmark = pytest.mark.dbt
 
@@ -165,3 +167,42 @@ def test_every_resource_in_bronze_is_covered(export: BuiltExport) -> None:
         "where is_modelled and resources_in_omop is null",
     )
     assert uncovered == [["0"]]
+
+
+def _one_row_per_resource(select: Select) -> bool:
+    return (
+        not select.iterates
+        and not select.union_all
+        and all(_one_row_per_resource(sub) for sub in select.selects)
+    )
+
+
+FHIR_VIEWS = [
+    definition.load(path)
+    for path in sorted((REPO_ROOT / "dbt_project" / "fhir_views").glob("*.json"))
+]
+
+
+def test_every_fhir_view_is_built_with_a_row_per_resource(export: BuiltExport) -> None:
+    # The shipped SQL on FHIR views build on every producer's export; a view without forEach
+    # or where has exactly one row per resource (latest version) of its type in bronze.
+    _, database, _ = export
+    resources = {
+        kind: int(n)
+        for kind, n in _query(
+            database, "select resource_type, resources from silver.stg_fhir__resource_types"
+        )
+    }
+    counts = dict(
+        _query(
+            database,
+            " union all ".join(
+                f"select '{view.name}', count(*) from silver.fhir_view_{view.name}"
+                for view in FHIR_VIEWS
+            ),
+        )
+    )
+    assert set(counts) == {view.name for view in FHIR_VIEWS}
+    for view in FHIR_VIEWS:
+        if _one_row_per_resource(view.select) and not view.where:
+            assert int(counts[view.name]) == resources.get(view.resource, 0), view.name
