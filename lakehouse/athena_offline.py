@@ -1,5 +1,6 @@
 """Athena SQL, run offline on DuckDB: sqlglot's Trino -> DuckDB transpiler, plus the few
-functions it passes through unchanged although DuckDB has none of that name.
+functions it passes through unchanged although DuckDB has none of that name (`fail`,
+`is_json_scalar`, `at_timezone`).
 
 This is how `just parity` and `just view --engine athena` prove Athena SQL without AWS: the SQL
 Athena would run is parsed as Trino, rewritten for DuckDB and run on the same data as the
@@ -25,6 +26,9 @@ def _duckdb_equivalent(node: exp.Expression) -> exp.Expression:
     name = node.name.lower()
     if name == "fail":
         return exp.Anonymous(this="error", expressions=node.expressions)
+    if name == "at_timezone":  # Trino's function form of `AT TIME ZONE` (sqlglot writes it)
+        value, zone = node.expressions
+        return exp.AtTimeZone(this=value, zone=zone)
     if name == "is_json_scalar":
         (value,) = node.expressions
         return exp.Not(
