@@ -63,15 +63,7 @@ def run_file(path: Path, engine: str) -> Iterator[Outcome]:
         yield Outcome(path, "(file)", f"cannot read the test file: {error}")
         return
     con = duckdb.connect()
-    con.execute(
-        f"create temp table {runner.RESOURCES_TABLE} (resource_type varchar, "
-        "resource_id varchar, resource_json varchar)"
-    )
-    resources = [r for r in suite.get("resources", []) if isinstance(r, dict)]
-    con.executemany(
-        f"insert into {runner.RESOURCES_TABLE} values (?, ?, ?)",
-        [(r.get("resourceType"), r.get("id"), json.dumps(r)) for r in resources],
-    )
+    runner.insert_resources(con, suite.get("resources", []))
     for test in suite.get("tests", []):
         yield Outcome(path, str(test.get("title", "(untitled)")), _run_test(con, test, engine))
 

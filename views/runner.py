@@ -67,10 +67,7 @@ def load_resources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> LoadedI
             f"{', '.join(map(str, paths))}: no FHIR input (.ndjson, .jsonl or .json files) found"
         )
     loaded = LoadedInput()
-    con.execute(
-        f"create or replace temp table {RESOURCES_TABLE} (resource_type varchar, "
-        "resource_id varchar, resource_json varchar)"
-    )
+    create_resources_table(con)
 
     def batches() -> Iterator[pa.RecordBatch]:
         columns: tuple[list[str | None], list[str | None], list[str]] = ([], [], [])
@@ -100,6 +97,28 @@ def load_resources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> LoadedI
     con.execute(f"insert into {RESOURCES_TABLE} select * from incoming_resources")
     con.unregister("incoming_resources")
     return loaded
+
+
+def create_resources_table(con: duckdb.DuckDBPyConnection) -> None:
+    """The (empty) `resources` table compiled views read, with bronze's columns for them."""
+    con.execute(
+        f"create or replace temp table {RESOURCES_TABLE} (resource_type varchar, "
+        "resource_id varchar, resource_json varchar)"
+    )
+
+
+def insert_resources(con: duckdb.DuckDBPyConnection, resources: Iterable[Any]) -> None:
+    """Put parsed resources (dicts; anything else is skipped) in a new `resources` table."""
+    create_resources_table(con)
+    con.executemany(
+        f"insert into {RESOURCES_TABLE} values (?, ?, ?)",
+        [
+            # json, not orjson: it writes integers of any size, as FHIR JSON may hold them.
+            (r.get("resourceType"), r.get("id"), json.dumps(r))
+            for r in resources
+            if isinstance(r, dict)
+        ],
+    )
 
 
 def executable_sql(compiled: CompiledView) -> str:

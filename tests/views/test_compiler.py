@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import duckdb
-import orjson
 import pytest
 
 from views import definition, runner
@@ -18,13 +17,7 @@ ENGINES = ["duckdb", "athena"]
 
 def rows(resources: list[dict[str, Any]], view: dict[str, Any], engine: str) -> list[dict]:
     con = duckdb.connect()
-    con.execute(
-        "create table resources (resource_type varchar, resource_id varchar, resource_json varchar)"
-    )
-    con.executemany(
-        "insert into resources values (?, ?, ?)",
-        [(r["resourceType"], r.get("id"), orjson.dumps(r).decode()) for r in resources],
-    )
+    runner.insert_resources(con, resources)
     compiled, relation = runner.run(
         con, definition.read({"resource": view.pop("resource"), **view}), engine
     )

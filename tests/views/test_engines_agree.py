@@ -90,13 +90,7 @@ def patients(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def con(patients: list[dict[str, Any]]) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
-    connection.execute(
-        "create table resources (resource_type varchar, resource_id varchar, resource_json varchar)"
-    )
-    connection.executemany(
-        "insert into resources values (?, ?, ?)",
-        [(p["resourceType"], p["id"], orjson.dumps(p).decode()) for p in patients],
-    )
+    runner.insert_resources(connection, patients)
     return connection
 
 

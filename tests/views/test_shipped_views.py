@@ -14,7 +14,7 @@ from views import definition, runner
 from views.conformance import _canonical
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "fhir"
-INPUTS = sorted(p for p in (FIXTURES / "real_world").iterdir() if p.is_dir()) + [FIXTURES / "messy"]
+INPUTS = [*sorted(p for p in (FIXTURES / "real_world").iterdir() if p.is_dir()), FIXTURES / "messy"]
 VIEWS = sorted((REPO_ROOT / "dbt_project" / "fhir_views").glob("*.json"))
 
 
