@@ -36,10 +36,11 @@ def _parser() -> OneLineParser:
     run.add_argument("view", type=path_argument, help="the ViewDefinition JSON file")
     run.add_argument(
         "input",
-        type=path_argument,
         nargs="?",
-        help="an NDJSON file, a JSON document or Bundle, or a folder of them",
+        help="an NDJSON file, a JSON document or Bundle, a folder of them, or `bronze` (the "
+        "latest version of each resource in the Iceberg bronze namespace)",
     )
+    run.add_argument("--catalog", default="local", help="with `bronze`: the Iceberg catalog")
     run.add_argument("--engine", choices=ENGINES, default="duckdb")
     run.add_argument("--format", choices=runner.FORMATS, default="ndjson", dest="output_format")
     run.add_argument("--out", type=path_argument, help="write here instead of stdout")
@@ -68,13 +69,19 @@ def _run(args: argparse.Namespace) -> int:
     if out is not None and out.is_dir():
         raise runner.ViewInputError(f"--out {out} is a folder; name a file")
     con = duckdb.connect()
-    loaded = runner.load_resources(con, [args.input])
-    if loaded.not_resources:
-        print(
-            f"warning: {loaded.not_resources:,} input records are not FHIR resources and were "
-            f"not read (first: {loaded.first_problem}); `just ingest-fhir` quarantines them",
-            file=sys.stderr,
-        )
+    if args.input == "bronze":  # a folder named bronze is `./bronze`
+        runner.load_bronze(con, view.resource, args.catalog)
+    elif not args.input.strip():
+        raise runner.ViewInputError("the input is an empty path; name a file or folder")
+    else:
+        loaded = runner.load_resources(con, [Path(args.input)])
+        if loaded.not_resources:
+            print(
+                f"warning: {loaded.not_resources:,} input records are not FHIR resources and "
+                f"were not read (first: {loaded.first_problem}); `just ingest-fhir` "
+                "quarantines them",
+                file=sys.stderr,
+            )
     compiled, relation = runner.run(con, view, engine)
     rows = runner.write(compiled, relation, args.output_format, out, sys.stdout.buffer)
     # After the rows: a failing run prints its one error line and nothing else.

@@ -11,7 +11,8 @@ views that are gone:
 - `models/staging/fhir_views/stg_fhir_view__<name>.yml`: its description and columns, from the
   ViewDefinition;
 - `macros/fhir_views/fhir_view__<name>.sql`: the compiled SQL as a dispatch macro,
-  `default__` for DuckDB and `athena__` for Athena, side by side (docs/views.md).
+  `default__` for DuckDB and `trino__` for Trino, which `athena__` calls (Athena engine v3 is
+  Trino), side by side (docs/views.md).
 
 Why generated files rather than a materialization: the compiler is Python and dbt's Jinja
 cannot call it, and no dbt adapter offers a Python hook that runs for both engines at parse
@@ -101,8 +102,12 @@ def generate(view_file: Path, project: Path = DBT_PROJECT_DIR) -> list[Generated
         f"{{% macro default__{macro}(resources) -%}}\n"
         f"{_macro_body(compiled['duckdb'])}\n"
         "{%- endmacro %}\n\n"
-        f"{{% macro athena__{macro}(resources) -%}}\n"
+        # Athena is Trino: one body, so what a real Trino proves is what Athena runs.
+        f"{{% macro trino__{macro}(resources) -%}}\n"
         f"{_macro_body(compiled['athena'])}\n"
+        "{%- endmacro %}\n\n"
+        f"{{% macro athena__{macro}(resources) -%}}\n"
+        f"    {{{{ healthlake.trino__{macro}(resources) }}}}\n"
         "{%- endmacro %}\n"
     )
     model_text = (

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import json
 import math
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -97,6 +98,73 @@ def load_resources(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> LoadedI
     con.execute(f"insert into {RESOURCES_TABLE} select * from incoming_resources")
     con.unregister("incoming_resources")
     return loaded
+
+
+def load_bronze(con: duckdb.DuckDBPyConnection, resource_type: str, catalog_name: str) -> int:
+    """The latest version of every `resource_type` resource in bronze into the `resources`
+    table of `con`; how many. The version is chosen by the dbt macro fhir_latest_versions (the
+    SQL dbt compiles from it, so there is one rule): what silver reads is what a view reads.
+
+    Raises:
+        ViewInputError: the catalog cannot be opened, or dbt cannot compile the macro.
+    """
+    from pyiceberg.exceptions import NoSuchTableError
+
+    from iceberg.catalog import BRONZE, load_catalog
+    from iceberg.exceptions import IcebergLayerError
+    from iceberg.tables import FHIR_SCHEMA, fhir_table_name
+
+    try:
+        catalog = load_catalog(catalog_name)
+    except IcebergLayerError as error:
+        raise ViewInputError(str(error)) from None
+    try:
+        table = catalog.load_table(f"{BRONZE}.{fhir_table_name(resource_type)}")
+        batches = table.scan().to_arrow_batch_reader()
+    except NoSuchTableError:
+        batches = pa.RecordBatchReader.from_batches(FHIR_SCHEMA, [])
+    con.register("bronze_versions", batches)
+    con.execute(
+        f"create or replace temp table {RESOURCES_TABLE} as "
+        f"select resource_type, resource_id, resource_json from ({_latest_versions_sql()})"
+    )
+    con.unregister("bronze_versions")
+    return int(con.execute(f"select count(*) from {RESOURCES_TABLE}").fetchall()[0][0])
+
+
+def _latest_versions_sql() -> str:
+    """fhir_latest_versions('bronze_versions'), compiled by dbt for DuckDB."""
+    import subprocess
+    import tempfile
+
+    from common.paths import DBT_PROJECT_DIR, PROFILES_DIR
+
+    with tempfile.TemporaryDirectory(prefix="healthlake-view-") as work:
+        result = subprocess.run(
+            [
+                "dbt",
+                "compile",
+                "--quiet",
+                "--target",
+                "lint",
+                "--profiles-dir",
+                str(PROFILES_DIR),
+                "--inline",
+                "{{ fhir_latest_versions('bronze_versions') }}",
+            ],
+            cwd=DBT_PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "DBT_TARGET_PATH": f"{work}/target", "DBT_LOG_PATH": f"{work}/logs"},
+        )
+    if result.returncode != 0 or "version_rank" not in result.stdout:
+        detail = (result.stdout.strip() or result.stderr.strip()).splitlines()
+        raise ViewInputError(
+            "dbt could not compile fhir_latest_versions for reading bronze: "
+            f"{detail[-1] if detail else 'no output'}"
+        )
+    return result.stdout
 
 
 def create_resources_table(con: duckdb.DuckDBPyConnection) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import one_line_error, run
+from tests.conftest import REPO_ROOT, one_line_error, run
 
 PATIENTS = [
     {
@@ -172,3 +172,68 @@ def test_bad_views_are_one_line_and_write_nothing(
 def test_missing_input_is_one_line(inputs: tuple[Path, Path], tmp_path: Path) -> None:
     view, _ = inputs
     one_line_error(run(["just", "view", str(view), str(tmp_path / "nothing")]), "nothing")
+
+
+def test_bronze_gives_the_latest_version_of_each_resource(tmp_path: Path) -> None:
+    # Two loads of patient a: the later lastUpdated wins, as in silver (fhir_latest_versions).
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    (first / "Patient.ndjson").write_text(
+        json.dumps(
+            {
+                "resourceType": "Patient",
+                "id": "a",
+                "gender": "male",
+                "meta": {"lastUpdated": "2021-01-01T00:00:00Z"},
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (second / "Patient.ndjson").write_text(
+        "".join(
+            json.dumps(p) + "\n"
+            for p in [
+                {
+                    "resourceType": "Patient",
+                    "id": "a",
+                    "gender": "female",
+                    "meta": {"lastUpdated": "2020-06-01T00:00:00Z"},
+                },
+                {"resourceType": "Patient", "id": "b", "gender": "other"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    env = {"HEALTHLAKE_WAREHOUSE": str(tmp_path / "warehouse")}
+    for folder in (first, second):
+        assert run(["just", "ingest-fhir", str(folder)], env=env).returncode == 0
+    view = tmp_path / "genders.json"
+    view.write_text(
+        json.dumps(
+            {
+                "resource": "Patient",
+                "select": [
+                    {"column": [{"name": "id", "path": "id"}, {"name": "gender", "path": "gender"}]}
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = run(["just", "view", str(view), "bronze"], env=env)
+    assert result.returncode == 0, result.stderr
+    rows = sorted(json.loads(line)["gender"] for line in result.stdout.splitlines())
+    assert rows == ["male", "other"]
+    # A type bronze has never seen is no error: no rows.
+    immunizations = REPO_ROOT / "dbt_project" / "fhir_views" / "immunizations.json"
+    result = run(["just", "view", str(immunizations), "bronze", "--engine", "athena"], env=env)
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
+
+
+def test_bronze_without_a_catalog_is_one_line(tmp_path: Path, inputs: tuple[Path, Path]) -> None:
+    view, _ = inputs
+    result = run(
+        ["just", "view", str(view), "bronze"], env={"HEALTHLAKE_WAREHOUSE": str(tmp_path / "none")}
+    )
+    one_line_error(result, "no Iceberg catalog")

@@ -236,7 +236,7 @@ CROSS JOIN UNNEST(LIST_FILTER(
 )) WITH ORDINALITY AS f3(node, ordinal){% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__allergy_intolerance_reactions(resources) -%}
+{% macro trino__fhir_view__allergy_intolerance_reactions(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "allergy_intolerance_id",
   ELEMENT_AT(
@@ -485,4 +485,8 @@ CROSS JOIN UNNEST(FILTER(
     IS_JSON_SCALAR(x2) AND JSON_EXTRACT_SCALAR(x2, '$') IS NULL
   )
 )) WITH ORDINALITY AS f3(node, ordinal){% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__allergy_intolerance_reactions(resources) -%}
+    {{ healthlake.trino__fhir_view__allergy_intolerance_reactions(resources) }}
 {%- endmacro %}

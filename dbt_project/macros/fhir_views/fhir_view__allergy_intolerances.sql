@@ -196,7 +196,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__allergy_intolerances(resources) -%}
+{% macro trino__fhir_view__allergy_intolerances(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -390,4 +390,8 @@ FROM (
   WHERE
     resource_type = 'AllergyIntolerance'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__allergy_intolerances(resources) -%}
+    {{ healthlake.trino__fhir_view__allergy_intolerances(resources) }}
 {%- endmacro %}

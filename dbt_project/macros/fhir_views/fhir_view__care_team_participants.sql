@@ -234,7 +234,7 @@ CROSS JOIN UNNEST(LIST_FILTER(
 )) WITH ORDINALITY AS f3(node, ordinal){% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__care_team_participants(resources) -%}
+{% macro trino__fhir_view__care_team_participants(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "care_team_id",
   ELEMENT_AT(
@@ -475,4 +475,8 @@ CROSS JOIN UNNEST(FILTER(
     IS_JSON_SCALAR(x2) AND JSON_EXTRACT_SCALAR(x2, '$') IS NULL
   )
 )) WITH ORDINALITY AS f3(node, ordinal){% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__care_team_participants(resources) -%}
+    {{ healthlake.trino__fhir_view__care_team_participants(resources) }}
 {%- endmacro %}

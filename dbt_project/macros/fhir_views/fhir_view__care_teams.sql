@@ -406,7 +406,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__care_teams(resources) -%}
+{% macro trino__fhir_view__care_teams(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -824,4 +824,8 @@ FROM (
   WHERE
     resource_type = 'CareTeam'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__care_teams(resources) -%}
+    {{ healthlake.trino__fhir_view__care_teams(resources) }}
 {%- endmacro %}

@@ -283,7 +283,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__careplans(resources) -%}
+{% macro trino__fhir_view__careplans(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -566,4 +566,8 @@ FROM (
   WHERE
     resource_type = 'CarePlan'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__careplans(resources) -%}
+    {{ healthlake.trino__fhir_view__careplans(resources) }}
 {%- endmacro %}

@@ -186,7 +186,7 @@ CROSS JOIN UNNEST(LIST_FILTER(
 )) WITH ORDINALITY AS f3(node, ordinal){% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__claim_items(resources) -%}
+{% macro trino__fhir_view__claim_items(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "claim_id",
   ELEMENT_AT(
@@ -368,4 +368,8 @@ CROSS JOIN UNNEST(FILTER(
     IS_JSON_SCALAR(x2) AND JSON_EXTRACT_SCALAR(x2, '$') IS NULL
   )
 )) WITH ORDINALITY AS f3(node, ordinal){% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__claim_items(resources) -%}
+    {{ healthlake.trino__fhir_view__claim_items(resources) }}
 {%- endmacro %}

@@ -516,7 +516,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__claims(resources) -%}
+{% macro trino__fhir_view__claims(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   JSON_EXTRACT_SCALAR(r.resource, '$.status') AS "status",
@@ -1029,4 +1029,8 @@ FROM (
   WHERE
     resource_type = 'Claim'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__claims(resources) -%}
+    {{ healthlake.trino__fhir_view__claims(resources) }}
 {%- endmacro %}

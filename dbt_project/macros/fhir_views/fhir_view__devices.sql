@@ -164,7 +164,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__devices(resources) -%}
+{% macro trino__fhir_view__devices(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -323,4 +323,8 @@ FROM (
   WHERE
     resource_type = 'Device'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__devices(resources) -%}
+    {{ healthlake.trino__fhir_view__devices(resources) }}
 {%- endmacro %}

@@ -75,7 +75,7 @@ CROSS JOIN UNNEST(LIST_FILTER(
 )) WITH ORDINALITY AS f3(node, ordinal){% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__diagnostic_report_results(resources) -%}
+{% macro trino__fhir_view__diagnostic_report_results(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "diagnostic_report_id",
   ELEMENT_AT(
@@ -148,4 +148,8 @@ CROSS JOIN UNNEST(FILTER(
     IS_JSON_SCALAR(x2) AND JSON_EXTRACT_SCALAR(x2, '$') IS NULL
   )
 )) WITH ORDINALITY AS f3(node, ordinal){% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__diagnostic_report_results(resources) -%}
+    {{ healthlake.trino__fhir_view__diagnostic_report_results(resources) }}
 {%- endmacro %}

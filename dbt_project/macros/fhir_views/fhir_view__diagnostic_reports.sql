@@ -489,7 +489,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__diagnostic_reports(resources) -%}
+{% macro trino__fhir_view__diagnostic_reports(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -987,4 +987,8 @@ FROM (
   WHERE
     resource_type = 'DiagnosticReport'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__diagnostic_reports(resources) -%}
+    {{ healthlake.trino__fhir_view__diagnostic_reports(resources) }}
 {%- endmacro %}

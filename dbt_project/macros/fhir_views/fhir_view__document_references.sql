@@ -740,7 +740,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__document_references(resources) -%}
+{% macro trino__fhir_view__document_references(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -1484,4 +1484,8 @@ FROM (
   WHERE
     resource_type = 'DocumentReference'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__document_references(resources) -%}
+    {{ healthlake.trino__fhir_view__document_references(resources) }}
 {%- endmacro %}

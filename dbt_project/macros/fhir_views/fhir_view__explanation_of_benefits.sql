@@ -470,7 +470,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__explanation_of_benefits(resources) -%}
+{% macro trino__fhir_view__explanation_of_benefits(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   JSON_EXTRACT_SCALAR(r.resource, '$.status') AS "status",
@@ -934,4 +934,8 @@ FROM (
   WHERE
     resource_type = 'ExplanationOfBenefit'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__explanation_of_benefits(resources) -%}
+    {{ healthlake.trino__fhir_view__explanation_of_benefits(resources) }}
 {%- endmacro %}

@@ -204,7 +204,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__immunizations(resources) -%}
+{% macro trino__fhir_view__immunizations(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -400,4 +400,8 @@ FROM (
   WHERE
     resource_type = 'Immunization'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__immunizations(resources) -%}
+    {{ healthlake.trino__fhir_view__immunizations(resources) }}
 {%- endmacro %}

@@ -376,7 +376,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__locations(resources) -%}
+{% macro trino__fhir_view__locations(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   COALESCE(
@@ -754,4 +754,8 @@ FROM (
   WHERE
     resource_type = 'Location'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__locations(resources) -%}
+    {{ healthlake.trino__fhir_view__locations(resources) }}
 {%- endmacro %}

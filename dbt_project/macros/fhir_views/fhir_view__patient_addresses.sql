@@ -40,7 +40,7 @@ CROSS JOIN UNNEST(LIST_FILTER(
 )) WITH ORDINALITY AS f2(node, ordinal){% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__patient_addresses(resources) -%}
+{% macro trino__fhir_view__patient_addresses(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "patient_id",
   ARRAY_JOIN(
@@ -81,4 +81,8 @@ CROSS JOIN UNNEST(FILTER(
     IS_JSON_SCALAR(x1) AND JSON_EXTRACT_SCALAR(x1, '$') IS NULL
   )
 )) WITH ORDINALITY AS f2(node, ordinal){% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__patient_addresses(resources) -%}
+    {{ healthlake.trino__fhir_view__patient_addresses(resources) }}
 {%- endmacro %}

@@ -52,7 +52,7 @@ CROSS JOIN UNNEST(LIST_EXTRACT(
 )) WITH ORDINALITY AS f5(node, ordinal){% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__patient_demographics(resources) -%}
+{% macro trino__fhir_view__patient_demographics(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   JSON_EXTRACT_SCALAR(r.resource, '$.gender') AS "gender",
@@ -109,4 +109,8 @@ CROSS JOIN UNNEST(ELEMENT_AT(
   ),
   1
 )) WITH ORDINALITY AS f5(node, ordinal){% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__patient_demographics(resources) -%}
+    {{ healthlake.trino__fhir_view__patient_demographics(resources) }}
 {%- endmacro %}

@@ -645,7 +645,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__practitioner_roles(resources) -%}
+{% macro trino__fhir_view__practitioner_roles(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   TRY_CAST(JSON_EXTRACT_SCALAR(r.resource, '$.active') AS BOOLEAN) AS "active",
@@ -1311,4 +1311,8 @@ FROM (
   WHERE
     resource_type = 'PractitionerRole'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__practitioner_roles(resources) -%}
+    {{ healthlake.trino__fhir_view__practitioner_roles(resources) }}
 {%- endmacro %}

@@ -163,7 +163,7 @@ FROM (
 ) AS r{% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__supply_deliveries(resources) -%}
+{% macro trino__fhir_view__supply_deliveries(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -318,4 +318,8 @@ FROM (
   WHERE
     resource_type = 'SupplyDelivery'
 ) AS r{% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__supply_deliveries(resources) -%}
+    {{ healthlake.trino__fhir_view__supply_deliveries(resources) }}
 {%- endmacro %}

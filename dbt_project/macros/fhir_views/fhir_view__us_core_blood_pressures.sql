@@ -148,7 +148,7 @@ WHERE
   ){% endraw %}
 {%- endmacro %}
 
-{% macro athena__fhir_view__us_core_blood_pressures(resources) -%}
+{% macro trino__fhir_view__us_core_blood_pressures(resources) -%}
 {% raw %}SELECT
   r.resource_id AS "id",
   ELEMENT_AT(
@@ -314,4 +314,8 @@ WHERE
     ) > 0,
     FALSE
   ){% endraw %}
+{%- endmacro %}
+
+{% macro athena__fhir_view__us_core_blood_pressures(resources) -%}
+    {{ healthlake.trino__fhir_view__us_core_blood_pressures(resources) }}
 {%- endmacro %}
