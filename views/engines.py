@@ -309,6 +309,9 @@ class DuckDBEngine(Engine):
     def last_day_of_month(self, date: exp.Expr) -> exp.Expr:
         return call("last_day", date)
 
+    def matches(self, text: exp.Expr, pattern: exp.Expr) -> exp.Expr:
+        return call("regexp_matches", text, pattern)
+
     def to_timestamptz(self, text: exp.Expr) -> exp.Expr:
         return self.cast(text, "TIMESTAMPTZ", safe=True)
 

@@ -295,3 +295,73 @@ def test_for_each_or_null_that_finds_nothing_gives_one_row_of_nulls(engine: str)
     assert rows([patient], view, engine) == [
         {"id": "p", "i": 0, "constant": None, "given": None, "u": None}
     ]
+
+
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "p",
+    "gender": "female",
+    "birthDate": "1970-06",
+    "active": True,
+    "multipleBirthInteger": 2,
+    "name": [
+        {
+            "use": "official",
+            "family": " Smith ",
+            "given": ["Ann", "Bea"],
+            "period": {"start": "2001-02-03", "end": "2010"},
+        },
+        {"use": "nickname", "given": ["Annie"]},
+    ],
+    "telecom": [{"system": "phone", "value": "555-0100"}],
+}
+EXPRESSIONS = [
+    ("name.first().family.trim().upper()", "SMITH"),
+    ("name.first().family.lower().startsWith(' sm')", True),
+    ("name.first().family.endsWith('h ')", True),
+    ("name.first().family.contains('mit')", True),
+    ("telecom.value.first().matches('^[0-9]{3}-[0-9]{4}$')", True),
+    ("name.first().family.length()", 7),
+    ("name.first().family.replace(' ', '')", "Smith"),
+    ("name.first().family.indexOf('S')", 1),
+    ("name.first().family.substring(1, 3)", "Smi"),
+    ("multipleBirth.ofType(integer).toString()", "2"),
+    ("'42'.toInteger() + 1", 43),
+    ("'1.5'.toDecimal() * 2", 3.0),
+    ("iif(active, 'yes', 'no')", "yes"),
+    ("iif(gender = 'male', 'm')", None),
+    ("name.select(given.first()).join('+')", "Ann+Annie"),
+    ("name.all(given.exists())", True),
+    ("name.all(family.exists())", False),
+    ("(name.given | name.given).count()", 3),
+    ("'Bea' in name.given", True),
+    ("name.given contains 'Zed'", False),
+    ("gender ~ 'FEMALE'", True),
+    ("gender !~ 'male'", True),
+    ("active implies gender = 'female'", True),
+    ("active xor true", False),
+    ("name.last().use", "nickname"),
+    ("telecom.single().system", "phone"),
+    ("gender.hasValue()", True),
+    ("gender.count()", 1),
+    ("name is HumanName", True),
+    ("-multipleBirth.ofType(integer)", -2),
+    ("name.first().period.lowBoundary()", "2001-02-03T00:00:00.000+14:00"),
+    ("name.first().period.highBoundary()", "2010-12-31T23:59:59.999-12:00"),
+    ("birthDate < @1970-06-15", None),
+    ("birthDate = @1970-06", True),
+    ("gender & '/' & {}", "female/"),
+    ("multipleBirth.ofType(integer) mod 2 = 0", True),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_fhirpath_functions_and_operators(engine: str) -> None:
+    columns = [{"name": f"c{i}", "path": path} for i, (path, _) in enumerate(EXPRESSIONS)]
+    got = rows([PATIENT], view_of("Patient", *columns), engine)[0]
+    for i, (path, expected) in enumerate(EXPRESSIONS):
+        value = got[f"c{i}"]
+        if isinstance(expected, float):
+            assert float(value) == pytest.approx(expected), path
+        else:
+            assert value == expected, path
