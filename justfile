@@ -106,10 +106,15 @@ bench-bronze *sizes="10000 1000000":
     if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
     python -m lakehouse.bench "$@"
 
-# Build every dbt model, seed and test on a target (duckdb or athena); on duckdb the lakehouse changes only if all passed
+# Build every dbt model, seed and test on a target (duckdb, trino or athena); on duckdb the lakehouse changes only if all passed
 [no-exit-message]
 build target="duckdb":
     python -m lakehouse build "$@"
+
+# A local Trino (Athena's engine) over the lakehouse's Iceberg tables: `just trino up`, `just trino status`, `just trino down`
+[no-exit-message]
+trino action="status":
+    python -m trino_server "$1"
 
 # Prove Athena parity offline: every model compiles and parses for Athena and returns DuckDB's rows
 [no-exit-message]

@@ -34,6 +34,7 @@ POSITIONS: dict[str, list[list[str]]] = {
     "maintain": [[INJECT], ["10", INJECT]],
     "bench-bronze": [[INJECT, "x"], ["x", INJECT]],
     "build": [[INJECT]],
+    "trino": [[INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
     "synth": [[INJECT]],
