@@ -147,7 +147,7 @@ def test_a_stage_must_be_a_name(recipe: str, stage: str) -> None:
 def test_build_refuses_an_unknown_target() -> None:
     result = run([*JUST, "build", "duckdb; true"])
     assert result.returncode == 2
-    assert result.stderr == "error: unknown target 'duckdb; true'; use duckdb or athena\n"
+    assert result.stderr == "error: unknown target 'duckdb; true'; use duckdb, trino or athena\n"
 
 
 @pytest.mark.parametrize(
