@@ -14,6 +14,7 @@ account the Debian package creates.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
@@ -26,6 +27,8 @@ from trino_server.exceptions import CatalogDatabaseError
 DATABASE = "healthlake"
 USER = "healthlake"
 START_TIMEOUT_SECONDS = 60.0
+# Where the data goes when the `postgres` account cannot reach the state folder.
+ELSEWHERE = Path("/var/tmp/healthlake-catalog-db")
 
 
 def _binaries() -> Path:
@@ -61,14 +64,36 @@ def _account() -> pwd.struct_passwd | None:
         ) from error
 
 
+def _reachable_by(account: pwd.struct_passwd, folder: Path) -> bool:
+    """Whether `account` can reach `folder` (or, if it does not exist yet, its nearest existing
+    parent): every folder above it must let that account through."""
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    result = subprocess.run(
+        ["test", "-x", str(existing)], check=False, user=account.pw_uid, group=account.pw_gid
+    )
+    return result.returncode == 0
+
+
 class CatalogDatabase:
-    """A PostgreSQL server whose data lives in `folder`, listening on 127.0.0.1:`port`."""
+    """A PostgreSQL server whose data lives in `folder`, listening on 127.0.0.1:`port`.
+
+    Under root, when `postgres` cannot reach `folder` (a private temporary folder, mode 0700),
+    the data goes to /var/tmp/healthlake-catalog-db/ under a name drawn from `folder`'s path,
+    and `folder/data-location` says where.
+    """
 
     def __init__(self, folder: Path, port: int) -> None:
         self.folder = folder
         self.data = folder / "data"
         self.log = folder / "postgres.log"
         self.port = port
+        account = _account()
+        if account is not None and not _reachable_by(account, folder):
+            digest = hashlib.sha256(str(folder).encode()).hexdigest()[:16]
+            self.data = ELSEWHERE / digest / "data"
+            self.log = ELSEWHERE / digest / "postgres.log"
 
     @property
     def url(self) -> str:
@@ -84,7 +109,7 @@ class CatalogDatabase:
             check=False,
             user=account.pw_uid if account else None,
             group=account.pw_gid if account else None,
-            cwd=self.folder,
+            cwd=self.data.parent,
         )
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()
@@ -105,7 +130,7 @@ class CatalogDatabase:
             capture_output=True,
             check=False,
             user=account.pw_uid if account else None,
-            cwd=self.folder,
+            cwd=self.data.parent,
         )
         return result.returncode == 0
 
@@ -118,8 +143,11 @@ class CatalogDatabase:
         binaries = _binaries()
         account = _account()
         self.folder.mkdir(parents=True, exist_ok=True)
+        if self.data.parent != self.folder:
+            self.data.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
+            (self.folder / "data-location").write_text(f"{self.data}\n", encoding="utf-8")
         if account is not None:
-            os.chown(self.folder, account.pw_uid, account.pw_gid)
+            os.chown(self.data.parent, account.pw_uid, account.pw_gid)
         if not (self.data / "PG_VERSION").exists():
             shutil.rmtree(self.data, ignore_errors=True)
             self._run(
@@ -160,7 +188,7 @@ class CatalogDatabase:
                 start_new_session=True,
                 user=account.pw_uid if account else None,
                 group=account.pw_gid if account else None,
-                cwd=self.folder,
+                cwd=self.data.parent,
             )
         self._wait_and_create_database()
 
@@ -200,3 +228,8 @@ class CatalogDatabase:
             "pg_ctl stop",
         )
         return True
+
+    def remove(self) -> None:
+        """Stop the server and delete its data (scratch instances)."""
+        self.stop()
+        shutil.rmtree(self.data.parent if self.data.parent != self.folder else self.data, True)

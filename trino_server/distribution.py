@@ -8,6 +8,7 @@ here: a download that does not match is deleted and refused, never run.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -48,21 +49,37 @@ def cache_dir() -> Path:
     return Path(base) / "healthlake" / "trino"
 
 
+def cached_home() -> Path | None:
+    """The unpacked server if it is in the cache, else None (nothing is fetched)."""
+    home = cache_dir() / f"trino-server-{TRINO_VERSION}"
+    if (home / "lib").is_dir() and (home / "plugin" / "iceberg").is_dir():
+        return home
+    return None
+
+
 def server_home(say: Say = print) -> Path:
     """The unpacked server, fetching and unpacking it first if it is not cached yet.
 
     Raises:
         DownloadError: Maven Central could not be reached, or the file is not the pinned one.
     """
-    cache = cache_dir()
-    home = cache / f"trino-server-{TRINO_VERSION}"
-    if (home / "lib").is_dir() and (home / "plugin" / "iceberg").is_dir():
+    home = cached_home()
+    if home is not None:
         return home
+    cache = cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
-    tarball = cache / f"trino-server-{TRINO_VERSION}.tar.gz"
-    if not tarball.exists():
-        _download(tarball, say)
-    _unpack(tarball, home, say)
+    # One fetch at a time per cache (two `up`s, parity beside a test): the second waits for the
+    # first and then finds the server unpacked.
+    with (cache / ".fetch.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        home = cached_home()
+        if home is not None:
+            return home
+        home = cache / f"trino-server-{TRINO_VERSION}"
+        tarball = cache / f"trino-server-{TRINO_VERSION}.tar.gz"
+        if not tarball.exists():
+            _download(tarball, say)
+        _unpack(tarball, home, say)
     return home
 
 

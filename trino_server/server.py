@@ -312,6 +312,7 @@ class LocalTrino:
     def remove(self) -> None:
         """Stop everything and delete the state folder (scratch instances)."""
         self.down()
+        self.database.remove()
         shutil.rmtree(self.state, ignore_errors=True)
 
 
