@@ -20,6 +20,7 @@ PROGRAMS = [
     ("python -m iceberg", [PYTHON, "-m", "iceberg", "bogus"]),
     ("python -m lakehouse", [PYTHON, "-m", "lakehouse", "bogus"]),
     ("python -m lakehouse.bench", [PYTHON, "-m", "lakehouse.bench", "--bogus"]),
+    ("python -m trino_server", [PYTHON, "-m", "trino_server", "bogus"]),
     ("just parity", [PYTHON, "scripts/parity.py", "--bogus"]),
     ("scripts/compare_results.py", [PYTHON, "scripts/compare_results.py", "--bogus"]),
     ("python -m scripts.pipeline_step", [PYTHON, "-m", "scripts.pipeline_step", "bogus"]),
