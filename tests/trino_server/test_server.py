@@ -92,6 +92,18 @@ def test_a_trino_build_without_trino_says_how_to_start_it(tmp_path: Path) -> Non
     one_line_error(result, f"no Trino answers at http://127.0.0.1:{port}", "just trino up")
 
 
+def test_loading_into_the_trino_catalog_before_up_says_to_start_it(tmp_path: Path) -> None:
+    result = python_module(
+        "iceberg",
+        "ingest-fhir",
+        "tests/fixtures/fhir/export_like",
+        "--catalog",
+        "trino",
+        env={"HEALTHLAKE_WAREHOUSE": str(tmp_path), "HEALTHLAKE_TRINO_CATALOG_PORT": "1"},
+    )
+    one_line_error(result, "catalog 'trino' cannot be reached", "'just trino up'")
+
+
 def test_status_says_down_when_nothing_runs(tmp_path: Path) -> None:
     result = run([*JUST, "trino", "status"], env={"HEALTHLAKE_WAREHOUSE": str(tmp_path)})
     assert result.returncode == 3, result.stdout + result.stderr
