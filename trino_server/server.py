@@ -127,6 +127,9 @@ class LocalTrino:
         import socket
 
         with socket.socket() as sock:
+            # As Trino's server binds: connections of a Trino just stopped (TIME_WAIT) do not
+            # hold the port.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind(("127.0.0.1", self.port))
             except OSError as error:
@@ -304,6 +307,9 @@ class LocalTrino:
                     os.kill(instance.pid, signal.SIGKILL)
                 time.sleep(0.2)
             self.record.unlink(missing_ok=True)
+            # Where no init reaps orphans (containers, sandboxes) the stopped server stays a
+            # zombie, which the launcher would take for a running one on the next start.
+            (self.data / "var" / "run" / "launcher.pid").unlink(missing_ok=True)
             stopped.append(f"trino (process {instance.pid})")
         if self.database.stop():
             stopped.append("the catalog database")

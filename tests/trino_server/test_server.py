@@ -144,15 +144,19 @@ def test_up_status_down_over_a_catalog_pyiceberg_shares(tmp_path: Path) -> None:
         connection.close()
         again = run([*JUST, "trino", "up"], env=env)
         assert again.returncode == 0 and "already running" in again.stdout
-    finally:
         down = run([*JUST, "trino", "down"], env=env)
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert down.stdout.startswith("stopped trino (process ")
+        assert run([*JUST, "trino", "status"], env=env).returncode == 3
+        # Straight up again: the port the stopped server's connections linger on is its own.
+        restarted = run([*JUST, "trino", "up"], env=env)
+        assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    finally:
+        run([*JUST, "trino", "down"], env=env)
         # Under root the catalog's data may live outside the temp folder (catalog_database.py).
         elsewhere = tmp_path / "warehouse" / "trino" / "catalog_db" / "data-location"
         if elsewhere.exists():
             shutil.rmtree(Path(elsewhere.read_text(encoding="utf-8").strip()).parent)
-    assert down.returncode == 0, down.stdout + down.stderr
-    assert down.stdout.startswith("stopped trino (process ")
-    assert run([*JUST, "trino", "status"], env=env).returncode == 3
 
 
 @needs_trino
