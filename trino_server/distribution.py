@@ -2,7 +2,7 @@
 and a JDK that runs it.
 
 The server tarball is 783 MiB (every connector Trino ships); only the launcher, the core
-libraries and the Iceberg connector are unpacked (about 210 MB). The tarball's SHA-256 is pinned
+libraries and the Iceberg connector are unpacked (490 MB). The tarball's SHA-256 is pinned
 here: a download that does not match is deleted and refused, never run.
 """
 
