@@ -106,7 +106,7 @@ bench-bronze *sizes="10000 1000000":
     if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
     python -m lakehouse.bench "$@"
 
-# Build every dbt model, seed and test on a target (duckdb or athena); on duckdb the lakehouse changes only if all passed
+# Build every dbt model, seed and test on a target (duckdb, trino or athena); on duckdb the lakehouse changes only if all passed
 [no-exit-message]
 build target="duckdb":
     #!/usr/bin/env bash
@@ -115,7 +115,7 @@ build target="duckdb":
     python -m views.dbt_models
     python -m lakehouse build "$@"
 
-# Run a SQL-on-FHIR ViewDefinition over FHIR input (a file or folder): `just view views/definitions/patient_demographics.json warehouse/generated/fhir --format csv`
+# Run a SQL-on-FHIR ViewDefinition over FHIR input (a file or folder): `just view dbt_project/fhir_views/patient_demographics.json warehouse/generated/fhir --format csv`
 [no-exit-message]
 view view_json input="" *flags="":
     #!/usr/bin/env bash
@@ -139,6 +139,11 @@ bench-views *sizes="100000 1000000":
     set -euo pipefail
     if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
     python -m views.bench "$@" --work-dir "$HEALTHLAKE_WAREHOUSE/bench-views"
+
+# A local Trino (Athena's engine) over the lakehouse's Iceberg tables: `just trino up`, `just trino status`, `just trino down`
+[no-exit-message]
+trino action="status":
+    python -m trino_server "$1"
 
 # Prove Athena parity offline: every model compiles and parses for Athena and returns DuckDB's rows
 [no-exit-message]

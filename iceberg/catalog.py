@@ -14,9 +14,10 @@ from typing import Any
 import yaml
 from pyiceberg.catalog import Catalog
 from pyiceberg.catalog import load_catalog as _pyiceberg_load_catalog
+from sqlalchemy.exc import OperationalError
 
 from common.paths import PROFILES_DIR, REPO_ROOT, warehouse_dir
-from iceberg.exceptions import CatalogConfigError, CatalogMissingError
+from iceberg.exceptions import CatalogConfigError, CatalogMissingError, CatalogUnreachableError
 
 CATALOGS_FILE = PROFILES_DIR / "catalogs.yml"
 BRONZE = "bronze"
@@ -100,6 +101,7 @@ def load_catalog(name: str = "local", *, create: bool = False) -> Catalog:
     Raises:
         CatalogConfigError: the name is unknown or a setting it needs is not set.
         CatalogMissingError: the local catalog does not exist and `create` is False.
+        CatalogUnreachableError: a SQL catalog's database server does not answer.
     """
     properties = catalog_properties(name)
     database = sqlite_path(properties)
@@ -112,4 +114,13 @@ def load_catalog(name: str = "local", *, create: bool = False) -> Catalog:
         warehouse = properties.get("warehouse", "")
         if warehouse.startswith("file://"):
             Path(warehouse.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
-    return _pyiceberg_load_catalog(name, **properties)
+    try:
+        return _pyiceberg_load_catalog(name, **properties)
+    except OperationalError as error:
+        # PyIceberg's SQL catalog connects when it is opened; a server that is down is the
+        # user's to start (the `trino` catalog's database: `just trino up`).
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise CatalogUnreachableError(
+            f"catalog {name!r} cannot be reached ({reason}); start its database server (for "
+            f"the trino catalog: 'just trino up') or fix its uri in {_shown_path(CATALOGS_FILE)}"
+        ) from error

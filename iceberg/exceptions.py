@@ -15,6 +15,10 @@ class CatalogMissingError(IcebergLayerError):
     """The catalog has not been created yet (nothing was loaded)."""
 
 
+class CatalogUnreachableError(IcebergLayerError):
+    """The database that holds a SQL catalog does not answer (a server that is not running)."""
+
+
 class TableNameError(IcebergLayerError):
     """A table name given on the command line is not a name (`../x`, `""`, `bronze.`, `a.b.c`)."""
 

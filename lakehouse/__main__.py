@@ -1,6 +1,6 @@
 """Command line of the DuckDB lakehouse.
 
-python -m lakehouse build [duckdb|athena]  # dbt build; on duckdb published only if all passed
+python -m lakehouse build [duckdb|trino|athena]  # dbt build; on duckdb published only if all passed
 python -m lakehouse summary [--elapsed SECONDS] [--full]
 
 Loading bronze, reading it and its snapshots is `python -m iceberg`.

@@ -1,4 +1,5 @@
-"""`python -m lakehouse build [duckdb|athena]`: dbt build; on DuckDB readers never see half a build.
+"""`python -m lakehouse build [duckdb|trino|athena]`: dbt build; on DuckDB readers never see half a
+build.
 
 On DuckDB, dbt builds a working copy beside the published lakehouse
 (`warehouse/.lakehouse.building.duckdb` next to `warehouse/lakehouse.duckdb`; dbt's profile opens
@@ -14,8 +15,10 @@ another schema (`ALTER TABLE ... SET SCHEMA` does not parse) nor rename a schema
 and the bronze mirror need the previous build's state, which a copy of the whole file carries.
 The price is a copy of the file per build and twice its size on disk while dbt runs.
 
-On Athena there is no working copy: its Iceberg commits are per table, so a failed build there
-leaves the tables built before the failure committed.
+On Trino and Athena there is no working copy: their Iceberg commits are per table, so a failed
+build there leaves the tables built before the failure committed. On Trino, the bronze sources
+the catalog lacks are first created empty from their definitions, as the DuckDB mirror does, so
+a warehouse without (say) Procedure resources still builds every model.
 
 dbt's own output streams to the terminal as it runs; this command adds one line at the end: all
 passed, or which nodes failed (read from dbt's `run_results.json`, without importing dbt), or
@@ -50,7 +53,7 @@ from lakehouse.exceptions import (
     LakehouseLockedError,
 )
 
-TARGETS = ("duckdb", "athena")
+TARGETS = ("duckdb", "trino", "athena")
 # The file dbt's duckdb target opens (profiles/profiles.yml); unset, the published lakehouse.
 LAKEHOUSE_PATH_VARIABLE = "HEALTHLAKE_LAKEHOUSE_PATH"
 # What the athena profile reads from the environment; named before dbt fails on them.
@@ -88,7 +91,16 @@ def build(target: str = "duckdb", say: Say = print) -> None:
             catalog, lakehouse locked or changed during the build).
     """
     if target not in TARGETS:
-        raise LakehouseError(f"unknown target {target!r}; use duckdb or athena")
+        raise LakehouseError(f"unknown target {target!r}; use duckdb, trino or athena")
+    if target == "trino":
+        prepare_trino_bronze()
+        with StopSignals() as stop:
+            outcome = run_dbt_build(target, dict(os.environ), stop)
+        outcome.raise_for_failure(
+            "tables built before it stopped are committed (Iceberg commits are per table)"
+        )
+        say(outcome.success_line())
+        return
     if target == "athena":
         missing = [name for name in ATHENA_SETTINGS if not os.environ.get(name)]
         if missing:
@@ -131,6 +143,44 @@ def build(target: str = "duckdb", say: Say = print) -> None:
             f"started; its working copy was removed; {unchanged}",
             exit_code=128 + stop.received,
         )
+
+
+def trino_url() -> str:
+    """The Trino the `trino` target connects to (profiles/profiles.yml reads the same variables)."""
+    host = os.environ.get("HEALTHLAKE_TRINO_HOST", "127.0.0.1")
+    return f"http://{host}:{os.environ.get('HEALTHLAKE_TRINO_PORT', '18080')}"
+
+
+def prepare_trino_bronze() -> None:
+    """Before a Trino build: check that Trino answers, and create the declared bronze sources
+    its catalog lacks as empty tables of their definitions (what the DuckDB mirror does).
+
+    Raises:
+        LakehouseError: Trino does not answer, or the catalog cannot be opened.
+    """
+    import urllib.error
+    import urllib.request
+
+    from iceberg.tables import definition_for, ensure_table
+    from lakehouse.dbt_plugin import declared_sources
+
+    url = trino_url()
+    try:
+        with urllib.request.urlopen(f"{url}/v1/info", timeout=10) as response:
+            starting = json.loads(response.read()).get("starting", True)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise LakehouseError(
+            f"no Trino answers at {url} ({error}); start one with 'just trino up' (or set "
+            "HEALTHLAKE_TRINO_HOST and HEALTHLAKE_TRINO_PORT)"
+        ) from error
+    if starting:
+        raise LakehouseError(f"Trino at {url} is still starting; run again in a few seconds")
+    # The PyIceberg catalog that Trino's `iceberg` catalog shares (profiles/catalogs.yml).
+    catalog = load_catalog(os.environ.get("HEALTHLAKE_CATALOG", "trino"), create=True)
+    for name in declared_sources(DBT_PROJECT_DIR / "models", "iceberg_bronze"):
+        definition = definition_for(name)
+        if definition is not None and not catalog.table_exists(definition.identifier):
+            ensure_table(catalog, definition)
 
 
 class StopSignals:

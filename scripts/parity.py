@@ -12,7 +12,10 @@ For every dbt model it checks, and prints as one table:
 
 Models where sqlglot's own transpiler is wrong are listed in scripts/parity_known_gaps.yml with
 the reason and reported as such, never hidden. Exit status 1 on any other failure.
-Athena itself never runs here: docs/parity.md says what this does and does not prove.
+
+`--engine trino` runs the models on a real Trino instead (scripts/parity_trino.py): slower, and
+it proves what sqlglot cannot, Trino's own semantics. Athena itself never runs here:
+docs/parity.md says what each check does and does not prove.
 """
 
 from __future__ import annotations
@@ -325,10 +328,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="just parity", description=__doc__)
     parser.add_argument("--patients", type=int, default=300, help="generated population size")
     parser.add_argument("--workdir", type=path_argument, default=None, help="keep the builds here")
+    parser.add_argument(
+        "--engine",
+        choices=("sqlglot", "trino"),
+        default="sqlglot",
+        help="sqlglot: Athena's SQL translated to DuckDB (fast, the default); trino: run on a "
+        "real Trino (docs/trino.md)",
+    )
     args = parser.parse_args(argv)
+    if args.patients < 1:
+        parser.error(f"--patients {args.patients} is not a positive number of patients")
     try:
+        if args.engine == "trino":
+            from scripts.parity_trino import check_parity_on_trino
+
+            with tempfile.TemporaryDirectory(prefix="healthlake-parity-trino-") as scratch:
+                workdir = args.workdir or Path(scratch)
+                workdir.mkdir(parents=True, exist_ok=True)
+                return check_parity_on_trino(args.patients, workdir)
         return _check_parity(args.patients, args.workdir)
-    except ParityError as error:
+    except HealthlakeError as error:
         return print_error(error)
 
 

@@ -37,6 +37,7 @@ POSITIONS: dict[str, list[list[str]]] = {
     "view": [[INJECT, "x"], ["/no/such/view.json", INJECT], ["/no/such/view.json", "x", INJECT]],
     "view-tests": [[INJECT], ["/no/such/tests", INJECT]],
     "bench-views": [[INJECT, "x"], ["x", INJECT]],
+    "trino": [[INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
     "synth": [[INJECT]],
@@ -149,7 +150,7 @@ def test_a_stage_must_be_a_name(recipe: str, stage: str) -> None:
 def test_build_refuses_an_unknown_target() -> None:
     result = run([*JUST, "build", "duckdb; true"])
     assert result.returncode == 2
-    assert result.stderr == "error: unknown target 'duckdb; true'; use duckdb or athena\n"
+    assert result.stderr == "error: unknown target 'duckdb; true'; use duckdb, trino or athena\n"
 
 
 @pytest.mark.parametrize(

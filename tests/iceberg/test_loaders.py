@@ -159,7 +159,7 @@ def test_reader_of_a_missing_catalog_is_told_to_load(warehouse: Path) -> None:
 
 
 def test_unknown_catalog_names_the_known_ones(warehouse: Path) -> None:
-    with pytest.raises(CatalogConfigError, match="defines: glue, local"):
+    with pytest.raises(CatalogConfigError, match="defines: glue, local, trino"):
         load_catalog("nope")
 
 

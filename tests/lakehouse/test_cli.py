@@ -25,7 +25,7 @@ def test_usage_errors_are_one_line(warehouse: Path, arguments: list[str], expect
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["build", "spark"], "unknown target 'spark'; use duckdb or athena"),
+        (["build", "spark"], "unknown target 'spark'; use duckdb, trino or athena"),
         (["build", "duckdb", "--target", "athena"], "two targets given (duckdb, athena)"),
         (["build"], "no Iceberg catalog at"),
     ],

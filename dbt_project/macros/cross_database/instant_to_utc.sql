@@ -24,7 +24,7 @@
     )
 {%- endmacro %}
 
-{% macro athena__instant_to_utc(value) -%}
+{% macro trino__instant_to_utc(value) -%}
     cast(
         try(
             from_iso8601_timestamp(
@@ -36,4 +36,9 @@
             )
         ) at time zone 'UTC' as timestamp(6)
     )
+{%- endmacro %}
+
+{#- Athena's engine is Trino: it runs what `just parity --engine trino` proves on a real Trino. -#}
+{% macro athena__instant_to_utc(value) -%}
+    {{ healthlake.trino__instant_to_utc(value) }}
 {%- endmacro %}

@@ -12,6 +12,11 @@
 
 {#- try_cast: real exports put an object where FHIR has an array (`"identifier": {...}`), and
     Trino's cast of a JSON object to an array fails the query; DuckDB's [*] gives no rows. -#}
-{% macro athena__json_array(json_expression, path) -%}
+{% macro trino__json_array(json_expression, path) -%}
     try_cast(json_extract({{ json_expression }}, '{{ path }}') as array(json))
+{%- endmacro %}
+
+{#- Athena's engine is Trino: it runs what `just parity --engine trino` proves on a real Trino. -#}
+{% macro athena__json_array(json_expression, path) -%}
+    {{ healthlake.trino__json_array(json_expression, path) }}
 {%- endmacro %}

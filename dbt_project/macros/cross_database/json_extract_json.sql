@@ -7,6 +7,11 @@
     cast(json_extract({{ json_expression }}, '{{ path }}') as varchar)
 {%- endmacro %}
 
-{% macro athena__json_extract_json(json_expression, path) -%}
+{% macro trino__json_extract_json(json_expression, path) -%}
     json_format(json_extract({{ json_expression }}, '{{ path }}'))
+{%- endmacro %}
+
+{#- Athena's engine is Trino: it runs what `just parity --engine trino` proves on a real Trino. -#}
+{% macro athena__json_extract_json(json_expression, path) -%}
+    {{ healthlake.trino__json_extract_json(json_expression, path) }}
 {%- endmacro %}

@@ -13,6 +13,11 @@
     (json_value({{ json_expression }}, '{{ path }}') ->> '$')
 {%- endmacro %}
 
-{% macro athena__json_extract_string(json_expression, path) -%}
+{% macro trino__json_extract_string(json_expression, path) -%}
     json_extract_scalar({{ json_expression }}, '{{ path }}')
+{%- endmacro %}
+
+{#- Athena's engine is Trino: it runs what `just parity --engine trino` proves on a real Trino. -#}
+{% macro athena__json_extract_string(json_expression, path) -%}
+    {{ healthlake.trino__json_extract_string(json_expression, path) }}
 {%- endmacro %}

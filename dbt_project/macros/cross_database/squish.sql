@@ -11,6 +11,11 @@
     nullif(regexp_replace(trim({{ value }}), '\s+', ' ', 'g'), '')
 {%- endmacro %}
 
-{% macro athena__squish(value) -%}
+{% macro trino__squish(value) -%}
     nullif(regexp_replace(trim({{ value }}), '\s+', ' '), '')
+{%- endmacro %}
+
+{#- Athena's engine is Trino: it runs what `just parity --engine trino` proves on a real Trino. -#}
+{% macro athena__squish(value) -%}
+    {{ healthlake.trino__squish(value) }}
 {%- endmacro %}

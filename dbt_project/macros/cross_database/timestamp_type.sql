@@ -10,6 +10,11 @@
     timestamp
 {%- endmacro %}
 
-{% macro athena__timestamp_type() -%}
+{% macro trino__timestamp_type() -%}
     timestamp(6)
+{%- endmacro %}
+
+{#- Athena's engine is Trino: it runs what `just parity --engine trino` proves on a real Trino. -#}
+{% macro athena__timestamp_type() -%}
+    {{ healthlake.trino__timestamp_type() }}
 {%- endmacro %}

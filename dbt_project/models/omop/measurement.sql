@@ -41,7 +41,7 @@ final as (
         source_concept_id as measurement_source_concept_id,
         substr(unit_source_value, 1, 50) as unit_source_value,
         cast(null as integer) as unit_source_concept_id,
-        substr(coalesce(value_as_string, cast(value_as_number as varchar)), 1, 50)
+        substr(coalesce(value_as_string, {{ number_as_text('value_as_number') }}), 1, 50)
             as value_source_value,
         cast(null as integer) as measurement_event_id,
         cast(null as integer) as meas_event_field_concept_id
