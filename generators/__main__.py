@@ -17,7 +17,7 @@ from common.cli import OneLineParser, path_argument, print_error
 from common.defaults import DEFAULT_PATIENTS, DEFAULT_SEED
 from generators.config import load_config, parse_count, parse_patients
 from generators.exceptions import GeneratorError
-from generators.output import RENDERINGS, generate, remove_stale_staging
+from generators.output import RENDERINGS, continue_after, generate, remove_stale_staging
 
 DEFAULT_OUT = Path("warehouse/generated")
 
@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         "seed", nargs="?", default=None, help=f"random seed (default: config, else {DEFAULT_SEED})"
     )
     gen.add_argument("--out", type=path_argument, default=DEFAULT_OUT)
+    gen.add_argument(
+        "--after",
+        type=path_argument,
+        default=None,
+        metavar="FOLDER",
+        help="draw PATIENTS more people of the population generated in FOLDER (its next "
+        "batches: same seed and world, ids after its ids), to load beside it",
+    )
     gen.add_argument("--config", type=path_argument, default=None, help="a YAML file of settings")
     gen.add_argument(
         "--reference-date",
@@ -82,14 +90,24 @@ def _generate(args: argparse.Namespace) -> int:
     stale = remove_stale_staging(args.out)
     if stale.folders:
         print(stale.describe(args.out.resolve().parent))
+    start = None
+    if args.after is not None:
+        config, start = continue_after(
+            args.after,
+            config,
+            args.out,
+            seed_given=args.seed is not None,
+            reference_date_given=args.reference_date is not None,
+        )
     started = time.perf_counter()
     streams = RENDERINGS if args.only is None else [n.strip() for n in args.only.split(",")]
-    manifest = generate(config, args.out, streams)
+    manifest = generate(config, args.out, streams, start)
     elapsed = time.perf_counter() - started
     rows = sum(entry["rows"] for entry in manifest["files"])
+    after = "" if args.after is None else f", after {manifest['first_patient']:,} in {args.after}"
     print(
-        f"generated {config.patients:,} patients (seed {config.seed}) -> {args.out}: "
-        f"{len(manifest['files'])} files, {rows:,} rows in {elapsed:.1f} s"
+        f"generated {manifest['patients']:,} patients (seed {config.seed}{after}) -> "
+        f"{args.out}: {len(manifest['files'])} files, {rows:,} rows in {elapsed:.1f} s"
     )
     return 0
 

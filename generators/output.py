@@ -16,7 +16,8 @@ import tempfile
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import IO, Any, Protocol, cast
 
@@ -29,8 +30,14 @@ from common.hashing import file_sha256
 from generators import __version__, fhir, omop, omop_spec, terminology
 from generators.config import GeneratorConfig
 from generators.exceptions import OutputError
-from generators.manifest import MANIFEST
-from generators.population import PeopleBatch, draw_people, draw_population
+from generators.manifest import MANIFEST, read_manifest
+from generators.population import (
+    Continuation,
+    IdOffsets,
+    PeopleBatch,
+    draw_people,
+    draw_population,
+)
 
 RENDERINGS = ("fhir", "omop")
 RENDER_THREADS = 2
@@ -200,7 +207,10 @@ def _progress(total: int) -> Progress:
 
 
 def generate(
-    config: GeneratorConfig, out_dir: Path, streams: Collection[str] = RENDERINGS
+    config: GeneratorConfig,
+    out_dir: Path,
+    streams: Collection[str] = RENDERINGS,
+    start: Continuation | None = None,
 ) -> dict[str, Any]:
     """Draw the population and write the selected streams into `out_dir`; return the manifest.
 
@@ -209,6 +219,9 @@ def generate(
         out_dir: the dataset folder (replaced whole, atomically).
         streams: what to write (see `select_streams`): both renderings by default; a subset is
             for benchmarks and for people-only datasets (which skip drawing events).
+        start: draw only the batches from here on (`continue_after`): more people of the
+            world an earlier dataset holds, so its providers, care sites, locations and CDM
+            source row are not written again.
     """
     selection = select_streams(streams)
     out_dir = out_dir.resolve()
@@ -222,12 +235,72 @@ def generate(
         ) from error
     try:
         with _reusing_memory():
-            manifest = _write_dataset(config, staging, selection)
+            manifest = _write_dataset(config, staging, selection, start)
         _swap_into_place(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return manifest
+
+
+def continue_after(
+    earlier: Path,
+    config: GeneratorConfig,
+    out_dir: Path,
+    *,
+    seed_given: bool,
+    reference_date_given: bool,
+) -> tuple[GeneratorConfig, Continuation]:
+    """The config and start of `config.patients` more people after the dataset in `earlier`:
+    the next batches of the same seeded population, numbered after its ids, so the two
+    datasets loaded together are one population (no person, visit or event id twice).
+
+    Raises:
+        OutputError: `earlier` is no dataset this can follow, or a setting contradicts it.
+    """
+    if earlier.resolve() == out_dir.resolve():
+        raise OutputError(
+            f"--after {earlier} is also the --out folder, which generate replaces; "
+            "write the new people to another folder"
+        )
+    manifest = read_manifest(earlier)
+    where = f"--after {earlier}"
+    try:
+        ids: dict[str, Any] = manifest["next_ids"]
+        offsets = IdOffsets(**{key: int(value) for key, value in ids.items()})
+        seed = int(manifest["seed"])
+        batch_size = int(manifest["batch_size"])
+        reference_date = date.fromisoformat(str(manifest["reference_date"]))
+        before = int(manifest.get("first_patient", 0)) + int(manifest["patients"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise OutputError(
+            f"{where}: its {MANIFEST} does not say which ids it used (written by an older "
+            "generator, or a people-only --only dataset); generate it again, in full"
+        ) from None
+    if seed_given and config.seed != seed:
+        raise OutputError(
+            f"{where}: the new people are the next of that seeded population, seed {seed}, "
+            f"not {config.seed}; leave the seed out"
+        )
+    if reference_date_given and config.reference_date != reference_date:
+        raise OutputError(
+            f"{where}: its world's today is {reference_date}, not {config.reference_date}; "
+            "leave --reference-date out"
+        )
+    if before % batch_size:
+        raise OutputError(
+            f"{where}: it holds {before:,} patients, not whole batches of {batch_size:,}, so "
+            "the next people cannot be drawn as that population's next batches; continue a "
+            f"dataset of a multiple of {batch_size:,} patients"
+        )
+    total = replace(
+        config,
+        patients=before + config.patients,
+        seed=seed,
+        batch_size=batch_size,
+        reference_date=reference_date,
+    )
+    return total, Continuation(first_batch=before // batch_size, offsets=offsets)
 
 
 def _staging_prefix(out_dir: Path) -> str:
@@ -308,7 +381,12 @@ def _tree_bytes(folder: Path) -> int:
     return total
 
 
-def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) -> dict[str, Any]:
+def _write_dataset(
+    config: GeneratorConfig, folder: Path, selection: Selection, start: Continuation | None
+) -> dict[str, Any]:
+    # A continuation adds people to the world of the dataset before it: no world files again.
+    fhir_world = {} if start is not None else FHIR_WORLD_RENDERERS
+    omop_world = {} if start is not None else OMOP_WORLD_RENDERERS
     (folder / "fhir").mkdir()
     (folder / "omop").mkdir()
     ndjson = {
@@ -317,7 +395,7 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
             resource_type=resource_type,
             handle=(folder / "fhir" / f"{resource_type}.ndjson").open("wb", buffering=0),
         )
-        for resource_type in (*FHIR_RENDERERS, *FHIR_WORLD_RENDERERS)
+        for resource_type in (*FHIR_RENDERERS, *fhir_world)
         if resource_type in selection.fhir
     }
     parquet = {
@@ -330,15 +408,15 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
                 compression="zstd",
             ),
         )
-        for table in (*OMOP_RENDERERS, *OMOP_WORLD_RENDERERS)
+        for table in (*OMOP_RENDERERS, *omop_world)
         if table in selection.omop
     }
     try:
         with ThreadPoolExecutor(max_workers=1) as hasher:
-            for resource_type, render_resources in FHIR_WORLD_RENDERERS.items():
+            for resource_type, render_resources in fhir_world.items():
                 if resource_type in ndjson:
                     ndjson[resource_type].write(render_resources(config, "\n"), hasher)
-        for table, render_world in OMOP_WORLD_RENDERERS.items():
+        for table, render_world in omop_world.items():
             if table in parquet:
                 parquet[table].write(render_world(config))
         with (
@@ -366,12 +444,18 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
             # People-only batches reach only the renderers of PEOPLE_STREAMS, which take a
             # `People` (the base class of PeopleBatch).
             batches = (
-                cast(Iterator[PeopleBatch], draw_people(config))
+                cast(Iterator[PeopleBatch], draw_people(config, start))
                 if selection.people_only
-                else draw_population(config)
+                else draw_population(config, start)
             )
             written: Future[None] | None = None
             written_people = 0
+            # The ids the population used, for a dataset drawn after this one (--after).
+            next_ids: IdOffsets | None = (
+                None
+                if selection.people_only
+                else (start.offsets if start is not None else IdOffsets())
+            )
             for batch in batches:
                 rendered: _RenderedBatch = (
                     {
@@ -390,6 +474,8 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
                     progress.advance(task, written_people)
                 written = writer.submit(write_batch, rendered)
                 written_people = len(batch)
+                if not selection.people_only:
+                    next_ids = batch.next_ids
             if written is not None:
                 written.result()
                 progress.advance(task, written_people)
@@ -399,6 +485,7 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
         for table_stream in parquet.values():
             table_stream.writer.close()
 
+    first_patient = 0 if start is None else start.first_batch * config.batch_size
     files: list[dict[str, Any]] = [
         {
             "path": f"fhir/{stream.path.name}",
@@ -422,13 +509,17 @@ def _write_dataset(config: GeneratorConfig, folder: Path, selection: Selection) 
     manifest = {
         "generator": "healthlake.generators",
         "generator_version": __version__,
-        "patients": config.patients,
+        # A continuation's people only; the population's before it are in `first_patient`.
+        "patients": config.patients - first_patient,
+        "first_patient": first_patient,
         "seed": config.seed,
         "reference_date": config.reference_date.isoformat(),
         "batch_size": config.batch_size,
         "terminology_version": terminology.version(),
         "files": files,
     }
+    if next_ids is not None:
+        manifest["next_ids"] = asdict(next_ids)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 

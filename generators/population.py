@@ -896,22 +896,36 @@ def _draw_procedures(
     )
 
 
-def draw_population(config: GeneratorConfig) -> Iterator[PeopleBatch]:
-    """All batches of the population, in order, with ids dense across batches."""
+@dataclass(frozen=True)
+class Continuation:
+    """Where a dataset drawn after an earlier one of the same seed starts (`generate --after`):
+    at its first batch index, with the ids the earlier dataset used. The earlier dataset plus
+    this one are the people of one population of their combined size, batch for batch."""
+
+    first_batch: int
+    offsets: IdOffsets
+
+
+def draw_population(
+    config: GeneratorConfig, start: Continuation | None = None
+) -> Iterator[PeopleBatch]:
+    """All batches of the population, in order, with ids dense across batches; from `start`
+    on when given (`config.patients` then counts the earlier dataset's people too)."""
     batches = -(-config.patients // config.batch_size)
-    offsets = IdOffsets()
-    for batch_index in range(batches):
+    first_batch, offsets = (0, IdOffsets()) if start is None else (start.first_batch, start.offsets)
+    for batch_index in range(first_batch, batches):
         batch = draw_batch(config, batch_index, offsets)
         offsets = batch.next_ids
         yield batch
 
 
-def draw_people(config: GeneratorConfig) -> Iterator[People]:
+def draw_people(config: GeneratorConfig, start: Continuation | None = None) -> Iterator[People]:
     """The population's people alone, batch by batch: the same people, ids, deaths and
     observation periods as `draw_population`, without drawing their events (several times
     faster; for renderings that need only the person rows, such as `just bench`'s like-for-like
     comparison)."""
-    for batch_index in range(-(-config.patients // config.batch_size)):
+    first_batch = 0 if start is None else start.first_batch
+    for batch_index in range(first_batch, -(-config.patients // config.batch_size)):
         first, size = _batch_bounds(config, batch_index)
         people, _ = _draw_people(_batch_rng(config, batch_index), config, first, size, first)
         yield people

@@ -99,7 +99,7 @@ def summary(path: Path, elapsed_seconds: float | None = None, *, full: bool = Fa
 
 
 # The ops tables that say what a build could not use: values set aside, and resource types
-# the CDM does not model (kept in bronze).
+# the CDM does not model (flattened by views into silver, or kept in bronze only).
 SET_ASIDE = "ops.fhir_set_aside"
 COVERAGE = "ops.fhir_resource_coverage"
 
@@ -128,11 +128,24 @@ def set_aside_report(path: Path) -> list[str]:
                     f"    {count:>9,}  {element}: {reason}" for element, reason, count in by_reason
                 ]
         if COVERAGE in present:
-            unmodelled = conn.execute(
-                f"select resource_type, resources from {COVERAGE} "
-                "where not is_modelled order by resources desc, resource_type"
-            ).fetchall()
-            if unmodelled:
-                listed = ", ".join(f"{kind} {count:,}" for kind, count in unmodelled)
-                lines.append(f"  not modelled (kept in bronze, counted in {COVERAGE}): {listed}")
+            columns = {
+                name
+                for (name,) in conn.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = 'ops' and table_name = 'fhir_resource_coverage'"
+                ).fetchall()
+            }
+            # A lakehouse built before the views has no silver_views column: none are viewed.
+            viewed = "silver_views is not null" if "silver_views" in columns else "false"
+            for label, which in (
+                ("not in the CDM, flattened by SQL-on-FHIR views (silver.fhir_view_*)", viewed),
+                (f"not modelled (kept in bronze, counted in {COVERAGE})", f"not ({viewed})"),
+            ):
+                types = conn.execute(
+                    f"select resource_type, resources from {COVERAGE} "
+                    f"where not is_modelled and {which} order by resources desc, resource_type"
+                ).fetchall()
+                if types:
+                    listed = ", ".join(f"{kind} {count:,}" for kind, count in types)
+                    lines.append(f"  {label}: {listed}")
     return lines

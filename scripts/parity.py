@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ import yaml
 from common.cli import OneLineParser, path_argument, print_error
 from common.errors import HealthlakeError
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from common.ports import free_port
 from lakehouse.athena_offline import athena_to_duckdb
 
 KNOWN_GAPS_FILE = Path(__file__).with_name("parity_known_gaps.yml")
@@ -89,13 +89,6 @@ class ModelParity:
         return self.compiled and self.parsed and bool(self.equal)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextmanager
 def moto_server() -> Iterator[str]:
     """A moto server (S3, Glue, STS, Athena) on 127.0.0.1, stopped on exit."""
@@ -103,7 +96,7 @@ def moto_server() -> Iterator[str]:
 
     # moto's web server logs every request; the parity table is what the user wants to read.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

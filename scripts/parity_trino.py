@@ -42,7 +42,6 @@ from scripts.parity import (
     FIXTURE_FHIR,
     FLOAT_DIGITS,
     VOLATILE_COLUMNS,
-    _free_port,
     _run,
 )
 
@@ -78,22 +77,20 @@ def listed_differences() -> dict[str, str]:
 
 
 @contextmanager
-def scratch_trino(state: Path) -> Iterator[dict[str, str]]:
-    """A Trino and its catalog database in `state`, on free ports, removed on exit; yields the
-    environment that points the project's commands at them."""
-    from trino_server.server import LocalTrino
+def trino_environment(state: Path) -> Iterator[dict[str, str]]:
+    """A scratch Trino in `state`; yields the environment that points the project's commands
+    at it."""
+    from trino_server.server import scratch_trino
 
-    trino = LocalTrino(state, _free_port(), _free_port())
-    try:
-        seconds = trino.up(say=lambda line: print(line, file=sys.stderr))
+    started = time.perf_counter()
+    with scratch_trino(state, say=lambda line: print(line, file=sys.stderr)) as trino:
+        seconds = time.perf_counter() - started
         print(f"parity: trino up in {seconds:.1f} s at {trino.url}", file=sys.stderr)
         yield {
             "HEALTHLAKE_TRINO_PORT": str(trino.port),
             "HEALTHLAKE_TRINO_CATALOG_PORT": str(trino.database.port),
             "HEALTHLAKE_CATALOG": "trino",
         }
-    finally:
-        trino.remove()
 
 
 def _engine_env(workdir: Path, engine: str, base: dict[str, str]) -> dict[str, str]:
@@ -276,7 +273,7 @@ def check_parity_on_trino(patients: int, workdir: Path) -> int:
     started = time.perf_counter()
     warehouse = workdir / "warehouse"
     generated = warehouse / "generated"
-    with scratch_trino(workdir / "trino") as trino_env:
+    with trino_environment(workdir / "trino") as trino_env:
         env = {
             **os.environ,
             **trino_env,

@@ -19,6 +19,9 @@ from generators.config import GeneratorConfig
 from generators.output import generate
 from iceberg.catalog import load_catalog
 from iceberg.loaders import LoadReport, load_fhir
+from trino_server.catalog_database import _binaries
+from trino_server.distribution import TRINO_VERSION, cached_home, find_java
+from trino_server.exceptions import TrinoServerError
 
 SHARED_REFERENCE = REPO_ROOT.parent / "shared" / "reference"
 # The project's tools, from the environment running the tests (what `uv run` puts on PATH).
@@ -47,6 +50,27 @@ def generated(warehouse: Path) -> Path:
     out = warehouse / "generated"
     generate(GeneratorConfig(patients=300, seed=7, batch_size=128), out)
     return out
+
+
+def trino_unavailable() -> str | None:
+    """Why a real Trino cannot be started here, or None when it can. The tests never fetch the
+    783 MiB server themselves: `python -m trino_server fetch` (which .ci/run runs) or
+    `just trino up` does, once."""
+    try:
+        find_java()
+        _binaries()
+    except TrinoServerError as error:
+        return str(error)
+    if cached_home() is None:
+        return f"Trino {TRINO_VERSION} is not fetched; run 'uv run python -m trino_server fetch'"
+    return None
+
+
+# Tests that need a running Trino are skipped with the reason where it cannot be had: no JDK
+# 24+, no PostgreSQL, or the server not fetched.
+needs_trino = pytest.mark.skipif(
+    (reason := trino_unavailable()) is not None, reason=f"no local Trino: {reason}"
+)
 
 
 def run(

@@ -21,15 +21,18 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from common.ports import free_port
 from trino_server.catalog_database import DATABASE, USER, CatalogDatabase
 from trino_server.distribution import TRINO_VERSION, Java, find_java, server_home
 from trino_server.exceptions import ServerStartError, TrinoServerError
 
 TRINO_CATALOG = "iceberg"
+SCRATCH_CATALOG = "memory"
 # The PyIceberg catalog (profiles/catalogs.yml) whose tables Trino's `iceberg` catalog holds:
 # both write its name in the catalog_name column of the shared tables.
 PYICEBERG_CATALOG = "trino"
@@ -206,6 +209,13 @@ class LocalTrino:
             },
         )
 
+        # A scratch catalog in memory: `just view-tests --engine trino` puts the test files'
+        # resources there (views/trino_run.py); nothing of the lakehouse is kept in it.
+        _write_properties(
+            catalog / f"{SCRATCH_CATALOG}.properties",
+            {"connector.name": "memory", "memory.max-data-per-node": "512MB"},
+        )
+
     def _launch(self, home: Path, java: Java) -> int:
         env = {
             **os.environ,
@@ -320,6 +330,18 @@ class LocalTrino:
         self.down()
         self.database.remove()
         shutil.rmtree(self.state, ignore_errors=True)
+
+
+@contextmanager
+def scratch_trino(state: Path, say: Say = print) -> Iterator[LocalTrino]:
+    """A Trino and its catalog database in `state`, on free ports, started for the `with` block
+    and removed after it (parity runs, tests)."""
+    trino = LocalTrino(state, free_port(), free_port())
+    try:
+        trino.up(say=say)
+        yield trino
+    finally:
+        trino.remove()
 
 
 def _alive(pid: int) -> bool:

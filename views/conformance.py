@@ -11,15 +11,19 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from views import definition, runner
+from views.compiler import CompiledView
 from views.exceptions import ViewError
+
+if TYPE_CHECKING:
+    from views.trino_run import TrinoSession
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,9 @@ def _rows(rows: list[dict[str, Any]]) -> Counter[Any]:
     return Counter(_canonical(row) for row in rows)
 
 
-def run_file(path: Path, engine: str) -> Iterator[Outcome]:
-    """Run every test of one file on `engine`."""
+def run_file(path: Path, engine: str, trino: TrinoSession | None = None) -> Iterator[Outcome]:
+    """Run every test of one file on `engine`: DuckDB running its own SQL or the Athena SQL
+    offline, or, with `trino` (engine "trino"), the Athena SQL on a real Trino."""
     try:
         suite = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
@@ -64,15 +69,25 @@ def run_file(path: Path, engine: str) -> Iterator[Outcome]:
         return
     con = duckdb.connect()
     runner.insert_resources(con, suite.get("resources", []))
-    for test in suite.get("tests", []):
-        yield Outcome(path, str(test.get("title", "(untitled)")), _run_test(con, test, engine))
+    if trino is not None:
+        trino.copy_resources(con)
 
-
-def _run_test(con: duckdb.DuckDBPyConnection, test: dict[str, Any], engine: str) -> str | None:
-    try:
-        view = definition.read(test.get("view"))
+    def view_rows(view: definition.ViewDefinition) -> tuple[CompiledView, list[dict[str, Any]]]:
+        if trino is not None:
+            return trino.run(view)
         compiled, relation = runner.run(con, view, engine)
-        rows = runner.fetch(compiled, relation)
+        return compiled, runner.fetch(compiled, relation)
+
+    for test in suite.get("tests", []):
+        yield Outcome(path, str(test.get("title", "(untitled)")), _run_test(view_rows, test))
+
+
+def _run_test(
+    view_rows: Callable[[definition.ViewDefinition], tuple[CompiledView, list[dict[str, Any]]]],
+    test: dict[str, Any],
+) -> str | None:
+    try:
+        compiled, rows = view_rows(definition.read(test.get("view")))
     except ViewError as error:
         if test.get("expectError"):
             return None

@@ -128,6 +128,8 @@ def generate(view_file: Path, project: Path = DBT_PROJECT_DIR) -> list[Generated
         "models": [
             {
                 "name": f"stg_fhir_view__{view.name}",
+                # ops.fhir_resource_coverage lists, for each type, the views that flatten it.
+                "config": {"meta": {"fhir_resource_type": view.resource}},
                 "description": (
                     f"{view.description or view.name} SQL on FHIR v2 view of {view.resource} "
                     f"(dbt_project/fhir_views/{view.name}.json), over the latest version of "

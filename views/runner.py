@@ -214,11 +214,12 @@ def run(
         relation = con.sql(executable_sql(compiled))
         return compiled, relation
     except duckdb.Error as error:
-        raise ViewError(_query_error(view, error)) from None
+        raise ViewError(query_error_message(view, str(error))) from None
 
 
-def _query_error(view: ViewDefinition, error: duckdb.Error) -> str:
-    message = str(error).splitlines()[0]
+def query_error_message(view: ViewDefinition, error: str) -> str:
+    """One line for a query an engine stopped: our own error() text when it was ours."""
+    message = error.splitlines()[0] if error else "no message"
     marker = f"view {view.name}: "
     if marker in message:  # our own error(): the message is already the one to show
         return message[message.index(marker) :]
@@ -234,7 +235,7 @@ def fetch(compiled: CompiledView, relation: duckdb.DuckDBPyRelation) -> list[dic
     try:
         rows = relation.fetchall()
     except duckdb.Error as error:
-        raise ViewError(_query_error(compiled.view, error)) from None
+        raise ViewError(query_error_message(compiled.view, str(error))) from None
     return [row_json(compiled.columns, row) for row in rows]
 
 
@@ -278,31 +279,51 @@ def _scalar_json(column: OutputColumn, value: Any) -> Any:
 
 
 FORMATS = ("ndjson", "csv", "parquet")
+PARQUET_NEEDS_DUCKDB = (
+    "--format parquet is written from DuckDB's typed result; with --engine trino use "
+    "--format ndjson or csv"
+)
 
 
 def write(
     compiled: CompiledView,
-    relation: duckdb.DuckDBPyRelation,
+    result: duckdb.DuckDBPyRelation | list[dict[str, Any]],
     output_format: str,
     out: Path | None,
     stdout: IO[bytes],
 ) -> int:
-    """Write the rows as NDJSON, CSV or Parquet to `out` (stdout for NDJSON and CSV when None);
-    the number of rows. Nothing is written when the query fails: rows are fetched first.
+    """Write the rows (a DuckDB relation, or rows another engine returned as JSON-ready dicts)
+    as NDJSON, CSV or Parquet to `out` (stdout for NDJSON and CSV when None); the number of
+    rows. Nothing is written when the query fails: rows are fetched first.
 
     Raises:
-        ViewError: the query stopped, or Parquet was asked for without a file.
+        ViewError: the query stopped, or Parquet was asked for without a file or without the
+            typed DuckDB result it is written from.
     """
+    if isinstance(result, list):
+        if output_format == "parquet":
+            raise ViewInputError(PARQUET_NEEDS_DUCKDB)
+        return _write_rows(compiled, result, output_format, out, stdout)
+    relation = result
     if output_format == "parquet":
         if out is None:
             raise ViewInputError("--format parquet needs --out FILE (Parquet is not a stream)")
         try:
             table = relation.to_arrow_table()
         except duckdb.Error as error:
-            raise ViewError(_query_error(compiled.view, error)) from None
+            raise ViewError(query_error_message(compiled.view, str(error))) from None
         pq.write_table(table, out)
         return table.num_rows
-    rows = fetch(compiled, relation)
+    return _write_rows(compiled, fetch(compiled, relation), output_format, out, stdout)
+
+
+def _write_rows(
+    compiled: CompiledView,
+    rows: list[dict[str, Any]],
+    output_format: str,
+    out: Path | None,
+    stdout: IO[bytes],
+) -> int:
     buffer = io.BytesIO()
     if output_format == "ndjson":
         for row in rows:

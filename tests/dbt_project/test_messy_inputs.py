@@ -166,6 +166,10 @@ def test_a_rebuild_says_what_it_set_aside_and_lists_it_once(
     assert "  set aside: 12 values (ops.fhir_set_aside), the rest was built:" in lines
     assert "            1  Patient.gender: a JSON array, not a string" in lines
     assert lines[-1] == (
-        "  not modelled (kept in bronze, counted in ops.fhir_resource_coverage): Immunization 2"
+        "  not in the CDM, flattened by SQL-on-FHIR views (silver.fhir_view_*): Immunization 2"
     )
     assert _query(database, "select count(*) from ops.fhir_set_aside") == [["12"]]
+    assert _query(
+        database,
+        "select silver_views from ops.fhir_resource_coverage where resource_type = 'Immunization'",
+    ) == [["fhir_view_immunizations"]]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from common.ports import free_port
 from generators.manifest import read_manifest
 from iceberg.catalog import load_catalog
 from iceberg.loaders import LEDGER_LOCATION_PROPERTY, load_generated, table_ledger
@@ -22,17 +22,10 @@ from tests.conftest import python_module
 BUCKET = "healthlake-test-lake"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def moto_glue(monkeypatch: pytest.MonkeyPatch, warehouse: Path) -> Iterator[str]:
     """A moto server (S3, Glue, STS) on 127.0.0.1, and the environment the glue catalog reads."""
-    port = _free_port()
+    port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

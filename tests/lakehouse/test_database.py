@@ -83,15 +83,30 @@ def test_summary_says_what_was_set_aside_and_not_modelled(tmp_path: Path) -> Non
         "('Patient.birthDate', 'not a FHIR date'), ('Patient.birthDate', 'not a FHIR date'), "
         "('Patient.gender', 'a JSON array, not a string')) as t (element, reason)",
         "create table ops.fhir_resource_coverage as select * from (values "
-        "('Patient', 10, true), ('Immunization', 4, false), ('Claim', 7, false)) "
-        "as t (resource_type, resources, is_modelled)",
+        "('Patient', 10, true, 'fhir_view_patient_demographics'), "
+        "('Immunization', 4, false, 'fhir_view_immunizations'), "
+        "('Claim', 7, false, 'fhir_view_claims'), ('Basic', 3, false, null), "
+        "('Task', 3, false, null)) as t (resource_type, resources, is_modelled, silver_views)",
     )
     lines = summary(path).splitlines()
     assert "  set aside: 3 values (ops.fhir_set_aside), the rest was built:" in lines
     assert "            2  Patient.birthDate: not a FHIR date" in lines
-    assert lines[-1] == (
-        "  not modelled (kept in bronze, counted in ops.fhir_resource_coverage): "
-        "Claim 7, Immunization 4"
+    assert lines[-2:] == [
+        "  not in the CDM, flattened by SQL-on-FHIR views (silver.fhir_view_*): "
+        "Claim 7, Immunization 4",
+        "  not modelled (kept in bronze, counted in ops.fhir_resource_coverage): Basic 3, Task 3",
+    ]
+
+
+def test_a_lakehouse_built_before_the_views_lists_every_unmodelled_type(tmp_path: Path) -> None:
+    path = duckdb_file(
+        tmp_path / "lakehouse.duckdb",
+        "create schema ops",
+        "create table ops.fhir_resource_coverage as select * from (values "
+        "('Patient', 10, true), ('Claim', 7, false)) as t (resource_type, resources, is_modelled)",
+    )
+    assert summary(path).splitlines()[-1] == (
+        "  not modelled (kept in bronze, counted in ops.fhir_resource_coverage): Claim 7"
     )
 
 

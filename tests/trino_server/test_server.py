@@ -7,48 +7,18 @@ had: no JDK 24+, no PostgreSQL, or the server cannot be fetched."""
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import JUST, one_line_error, python_module, run
-from trino_server.catalog_database import _binaries
+from common.ports import free_port
+from tests.conftest import JUST, needs_trino, one_line_error, python_module, run
 from trino_server.distribution import (
     TRINO_SHA256,
-    TRINO_VERSION,
     _java_major,
-    cached_home,
-    find_java,
     server_home,
 )
-from trino_server.exceptions import DownloadError, TrinoServerError
-
-
-def trino_unavailable() -> str | None:
-    """Why a real Trino cannot be started here, or None when it can. The tests never fetch the
-    783 MiB server themselves: `python -m trino_server fetch` (which .ci/run runs) or
-    `just trino up` does, once."""
-    try:
-        find_java()
-        _binaries()
-    except TrinoServerError as error:
-        return str(error)
-    if cached_home() is None:
-        return f"Trino {TRINO_VERSION} is not fetched; run 'uv run python -m trino_server fetch'"
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-needs_trino = pytest.mark.skipif(
-    (reason := trino_unavailable()) is not None, reason=f"no local Trino: {reason}"
-)
+from trino_server.exceptions import DownloadError
 
 
 def test_a_tarball_that_is_not_the_pinned_one_is_refused(
@@ -82,7 +52,7 @@ def test_bad_input_is_one_line(args: list[str], env: dict[str, str], expected: s
 
 
 def test_a_trino_build_without_trino_says_how_to_start_it(tmp_path: Path) -> None:
-    port = str(_free_port())
+    port = str(free_port())
     result = python_module(
         "lakehouse",
         "build",
@@ -114,8 +84,8 @@ def test_status_says_down_when_nothing_runs(tmp_path: Path) -> None:
 def test_up_status_down_over_a_catalog_pyiceberg_shares(tmp_path: Path) -> None:
     env = {
         "HEALTHLAKE_WAREHOUSE": str(tmp_path / "warehouse"),
-        "HEALTHLAKE_TRINO_PORT": str(_free_port()),
-        "HEALTHLAKE_TRINO_CATALOG_PORT": str(_free_port()),
+        "HEALTHLAKE_TRINO_PORT": str(free_port()),
+        "HEALTHLAKE_TRINO_CATALOG_PORT": str(free_port()),
     }
     try:
         up = run([*JUST, "trino", "up"], env=env)

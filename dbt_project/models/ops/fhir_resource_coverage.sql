@@ -1,7 +1,20 @@
--- What the OMOP CDM does with each FHIR resource type bronze holds: mapped (the types staging
--- models, with how many resources reached an OMOP table and how many had a value set aside), or
--- not modelled (kept in bronze only, still queryable there). With fhir_omop_reconciliation and
--- fhir_set_aside, every ingested resource is mapped, set aside with a reason, or counted here.
+-- What the lakehouse does with each FHIR resource type bronze holds: mapped to the OMOP CDM (the
+-- types staging models, with how many resources reached an OMOP table and how many had a value
+-- set aside), flattened by SQL-on-FHIR views into silver tables, or neither (kept in bronze
+-- only, still queryable there). With fhir_omop_reconciliation and fhir_set_aside, every ingested
+-- resource is mapped, set aside with a reason, or counted here.
+
+-- The silver tables of the ViewDefinitions in fhir_views/, by the resource type each reads.
+{%- set views_by_type = {} -%}
+{%- if execute -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.config.meta.get('fhir_resource_type') -%}
+        {%- do views_by_type.setdefault(node.config.meta['fhir_resource_type'], []).append(
+            node.alias or node.name
+        ) -%}
+    {%- endfor -%}
+{%- endif %}
+
 with
 
 resource_types as (
@@ -75,6 +88,15 @@ final as (
                 '{{ staged.type }}'{% if not loop.last %},{% endif %}
             {% endfor %}
         ) as is_modelled,
+        {% if views_by_type %}
+            case resource_types.resource_type
+                {% for resource_type, tables in views_by_type | dictsort %}
+                    when '{{ resource_type }}' then '{{ tables | sort | join(", ") }}'
+                {% endfor %}
+            end
+        {% else %}
+            cast(null as varchar)
+        {% endif %} as silver_views,
         coalesce(reconciliation.resources_in_omop, directory_in_omop.resources_in_omop)
             as resources_in_omop,
         coalesce(set_aside.resources_with_values_set_aside, 0) as resources_with_values_set_aside,
