@@ -2,7 +2,8 @@
 and a JDK that runs it.
 
 The server tarball is 783 MiB (every connector Trino ships); only the launcher, the core
-libraries and the Iceberg connector are unpacked (490 MB). The tarball's SHA-256 is pinned
+libraries, the Iceberg connector and the memory connector (the scratch catalog of
+`just view --engine trino`) are unpacked. The tarball's SHA-256 is pinned
 here: a download that does not match is deleted and refused, never run.
 """
 
@@ -31,8 +32,10 @@ TRINO_URL = (
     f"{TRINO_VERSION}/trino-server-{TRINO_VERSION}.tar.gz"
 )
 MINIMUM_JAVA = 24
-# What `up` unpacks: the launcher, the engine's libraries, the one connector we use.
-_UNPACKED = ("bin/", "lib/", "plugin/iceberg/", "NOTICE", "README.txt")
+# The connectors we use: `iceberg` holds the lakehouse, `memory` the scratch tables of views.
+PLUGINS = ("iceberg", "memory")
+# What `up` unpacks: the launcher, the engine's libraries and those connectors.
+_UNPACKED = ("bin/", "lib/", *(f"plugin/{name}/" for name in PLUGINS), "NOTICE", "README.txt")
 _CHUNK_BYTES = 1 << 20
 MIB = 1024 * 1024
 
@@ -50,9 +53,10 @@ def cache_dir() -> Path:
 
 
 def cached_home() -> Path | None:
-    """The unpacked server if it is in the cache, else None (nothing is fetched)."""
+    """The unpacked server if it is in the cache with every connector we use, else None (nothing
+    is fetched). A cache unpacked before a connector joined PLUGINS is unpacked again."""
     home = cache_dir() / f"trino-server-{TRINO_VERSION}"
-    if (home / "lib").is_dir() and (home / "plugin" / "iceberg").is_dir():
+    if (home / "lib").is_dir() and all((home / "plugin" / name).is_dir() for name in PLUGINS):
         return home
     return None
 

@@ -11,6 +11,7 @@ import pytest
 
 from generators import output
 from generators.config import MAX_PATIENTS, GeneratorConfig
+from generators.population import Continuation
 from tests.conftest import python_module
 
 
@@ -144,9 +145,14 @@ def test_staging_folders_carry_the_owner_pid(
     seen: list[str] = []
     real = output._write_dataset
 
-    def spy(config: GeneratorConfig, folder: Path, selection: output.Selection) -> dict[str, Any]:
+    def spy(
+        config: GeneratorConfig,
+        folder: Path,
+        selection: output.Selection,
+        start: Continuation | None,
+    ) -> dict[str, Any]:
         seen.append(folder.name)
-        return real(config, folder, selection)
+        return real(config, folder, selection, start)
 
     monkeypatch.setattr(output, "_write_dataset", spy)
     output.generate(GeneratorConfig(patients=5), tmp_path / "g")

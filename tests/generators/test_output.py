@@ -13,7 +13,7 @@ from generators.config import GeneratorConfig
 from generators.exceptions import OutputError
 from generators.manifest import read_manifest
 from generators.output import OMOP_RENDERERS, generate
-from generators.population import draw_batch
+from generators.population import Continuation, draw_batch
 
 
 def _tree_digest(folder: Path) -> str:
@@ -112,8 +112,8 @@ def test_memory_is_bounded_by_batches(tmp_path: Path, monkeypatch: pytest.Monkey
     seen: list[int] = []
     drawn = population.draw_population
 
-    def counting(config: GeneratorConfig):  # type: ignore[no-untyped-def]
-        for batch in drawn(config):
+    def counting(config: GeneratorConfig, start: Continuation | None):  # type: ignore[no-untyped-def]
+        for batch in drawn(config, start):
             seen.append(len(batch))
             yield batch
 

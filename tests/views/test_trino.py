@@ -14,7 +14,10 @@ from common.ports import free_port
 from tests.conftest import JUST, REPO_ROOT, needs_trino, one_line_error, run
 from tests.views.test_conformance import SUITE
 
-EXPORT = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like"
+# Two real Synthea patient Bundles (served by Blaze): every shipped view finds rows in them.
+EXPORT = REPO_ROOT / "tests" / "fixtures" / "fhir" / "real_world" / "synthea_blaze"
+# A generated export whose patients have two given names.
+TWO_GIVEN_NAMES = REPO_ROOT / "tests" / "fixtures" / "fhir" / "export_like"
 SHIPPED = REPO_ROOT / "dbt_project" / "fhir_views"
 
 
@@ -83,7 +86,7 @@ def test_a_failing_view_on_trino_is_one_line_naming_the_view(
     )
     out = tmp_path / "rows.ndjson"
     result = run(
-        [*JUST, "view", str(view), str(EXPORT), "--engine", "trino", "--out", str(out)],
+        [*JUST, "view", str(view), str(TWO_GIVEN_NAMES), "--engine", "trino", "--out", str(out)],
         env=trino_env,
     )
     # Many given names in a column that is not a collection: stopped by Trino, named by us.
