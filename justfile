@@ -106,6 +106,14 @@ bench-bronze *sizes="10000 1000000":
     if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
     python -m lakehouse.bench "$@"
 
+# The whole pipeline per size (generate, load, build, a no-change build, 1% more patients): wall time, peak RSS, bytes on disk; `--json FILE` too
+[no-exit-message]
+bench-pipeline *sizes="10000 100000 1000000":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
+    python -m lakehouse.bench_pipeline "$@"
+
 # Build every dbt model, seed and test on a target (duckdb, trino or athena); on duckdb the lakehouse changes only if all passed
 [no-exit-message]
 build target="duckdb":
