@@ -100,7 +100,7 @@ def run_step(step: str, folder: Path) -> dict[str, float]:
 
         with duckdb.connect(str(folder / "lakehouse.duckdb")) as conn:
             mirrored = mirror_namespace(load_catalog("local"), conn)
-            rows = sum(m.rows for m in mirrored if m.copied)
+            rows = sum(m.rows for m in mirrored if m.changed)
     seconds = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {

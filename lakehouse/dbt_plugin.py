@@ -5,8 +5,9 @@ named by the sources with `meta: {plugin: iceberg_bronze, save_mode: ignore}`.
 
 It follows dbt-duckdb's plugin contract:
 - `configure_connection` runs once per dbt invocation, when the DuckDB file is opened: it brings
-  DuckDB's `bronze` schema up to the catalog's current snapshots (see `lakehouse.duckdb_mirror`),
-  copying only tables whose snapshot moved. DuckDB's `memory_limit` is lowered for the copy
+  DuckDB's `bronze` schema up to the catalog's current snapshots (see `lakehouse.duckdb_mirror`:
+  views over the snapshots' Parquet files, copies where DuckDB cannot read them as the table),
+  touching only tables whose snapshot moved. DuckDB's `memory_limit` is lowered for a copy
   only and put back before any model runs, so the build keeps the profile's settings.
 - `HEALTHLAKE_BRONZE_AS_OF_RUN=<run id>` (or `as_of_run` in the plugin config) pins the build
   to bronze as it was when that run finished: time travel for every model at once.

@@ -1,13 +1,21 @@
 """Keep the `bronze` schema of the DuckDB lakehouse a mirror of the Iceberg `bronze` namespace.
 
-DuckDB cannot read Iceberg here (no offline `iceberg` extension), so each bronze table is
-copied into the DuckDB file, streamed as Arrow batches from PyIceberg one data file at a time
-(`iceberg.streaming.scan_reader`), with DuckDB's memory limit lowered to MIRROR_MEMORY_LIMIT for
-the copy and put back after it: memory stays bounded for tables larger than RAM. The snapshot
-each copy was taken from is recorded in `ops.iceberg_mirror_state`; a table whose Iceberg
-snapshot has not moved is not copied again.
-Each table is replaced inside one DuckDB transaction, so an interrupted copy leaves the
-previous copy (or none), never half a table.
+DuckDB cannot read Iceberg here (no offline `iceberg` extension), but it reads Parquet, and an
+Iceberg snapshot is a list of Parquet files. So a bronze table is, in the DuckDB file:
+- a **view** over its snapshot's data files (`read_parquet([...])`, the files PyIceberg plans
+  for the snapshot) when DuckDB reads those files as the table: Parquet on the local file
+  system, no delete files, and one schema in the table's history (files written under an older
+  schema could name a renamed column differently). Nothing is copied: the raw FHIR JSON is
+  stored once, zstd-compressed in Iceberg, where a copy took 4x its bytes in the DuckDB file.
+  The view names the files by absolute path: the file shows bronze where the warehouse's
+  `iceberg/` folder is (any DuckDB client, no extension), and a lakehouse file moved to another
+  machine keeps silver, OMOP, gold and ops but not bronze.
+- otherwise a **copy**, streamed as Arrow batches from PyIceberg one data file at a time
+  (`iceberg.streaming.scan_reader`), with DuckDB's memory limit lowered to MIRROR_MEMORY_LIMIT
+  for the copy and put back after it: memory stays bounded for tables larger than RAM.
+The snapshot each table shows is recorded in `ops.iceberg_mirror_state`; a table whose Iceberg
+snapshot has not moved is left as it is. Each table is replaced inside one DuckDB transaction,
+so an interrupted mirror leaves the previous table (or none), never half a table.
 
 A build can be pinned to bronze as it was when a pipeline run finished (`as_of_run`, set by
 HEALTHLAKE_BRONZE_AS_OF_RUN for dbt): each table is then copied from the snapshot that was
@@ -22,11 +30,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
+from urllib.parse import unquote, urlparse
 
 import duckdb
 import pyarrow as pa
 from pyiceberg.catalog import Catalog
 from pyiceberg.exceptions import NoSuchNamespaceError
+from pyiceberg.manifest import FileFormat
+from pyiceberg.table import Table
 
 from iceberg.catalog import BRONZE
 from iceberg.exceptions import TableNotLoadedError
@@ -48,8 +60,15 @@ class MirroredTable:
 
     table: str
     snapshot_id: int | None
-    rows: int
-    copied: bool
+    rows: int  # -1 when the table was left as it was
+    changed: bool  # brought to another snapshot than the one it showed
+    stored: Literal["view", "table", "unchanged"]  # a view over Parquet files, a copy, or as it was
+
+
+def _literal(text: str) -> str:
+    # DDL takes no bound parameters, so a view's file list is written as SQL string literals,
+    # escaped here; the paths are those PyIceberg plans for the snapshot.
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _quote(name: str) -> str:
@@ -181,7 +200,7 @@ def _mirror_table(
     identifier: tuple[str, ...],
     pinned_ms: int | None,
 ) -> MirroredTable:
-    """Bring one table's copy up to its current (or pinned) snapshot."""
+    """Bring one table up to its current (or pinned) snapshot: a view if it can be, else a copy."""
     name = identifier[-1]
     table = catalog.load_table(identifier)
     if pinned_ms is None:
@@ -190,14 +209,111 @@ def _mirror_table(
     else:
         snapshot_id = snapshot_at(table, pinned_ms)
     if _recorded_snapshot(conn, namespace, name) == snapshot_id:
-        return MirroredTable(f"{namespace}.{name}", snapshot_id, -1, copied=False)
+        return MirroredTable(f"{namespace}.{name}", snapshot_id, -1, False, "unchanged")
+    state = (namespace, name, ".".join(identifier), snapshot_id)
+    files = readable_parquet_files(table, snapshot_id)
+    if files is not None:
+        rows = _point_view(conn, *state, table, files)
+        return MirroredTable(f"{namespace}.{name}", snapshot_id, rows, True, "view")
     if snapshot_id is None:
         reader = pa.RecordBatchReader.from_batches(table.schema().as_arrow(), iter(()))
     else:
         # One data file in memory at a time: bounded for tables larger than RAM.
         reader = scan_reader(table.scan(snapshot_id=snapshot_id))
-    rows = _copy(conn, namespace, name, ".".join(identifier), snapshot_id, reader)
-    return MirroredTable(f"{namespace}.{name}", snapshot_id, rows, copied=True)
+    rows = _copy(conn, *state, reader)
+    return MirroredTable(f"{namespace}.{name}", snapshot_id, rows, True, "table")
+
+
+def readable_parquet_files(table: Table, snapshot_id: int | None) -> list[str] | None:
+    """The local paths of the snapshot's data files if reading them with DuckDB's `read_parquet`
+    gives exactly the snapshot's rows and columns; None if the table must be copied instead.
+
+    That holds when every file is Parquet on the local file system, no file has deletes to
+    apply, and the table has had one schema (every file then names the columns as it does). An
+    empty snapshot is copied: an empty list of files is not a table for `read_parquet`.
+    """
+    if snapshot_id is None or len(table.metadata.schemas) != 1:
+        return None
+    paths = []
+    for task in table.scan(snapshot_id=snapshot_id).plan_files():
+        data_file = task.file
+        if task.delete_files or data_file.file_format != FileFormat.PARQUET:
+            return None
+        location = urlparse(data_file.file_path)
+        if location.scheme == "file":
+            paths.append(unquote(location.path))
+        elif location.scheme == "" and data_file.file_path.startswith("/"):
+            paths.append(data_file.file_path)
+        else:  # s3://, gs://, ...: DuckDB would need an extension and credentials
+            return None
+    return paths or None
+
+
+def _point_view(
+    conn: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    iceberg_identifier: str,
+    snapshot_id: int | None,
+    table: Table,
+    files: list[str],
+) -> int:
+    """Replace `schema.name` with a view over `files`, typed as a copy of the table would be,
+    and record the snapshot, in one transaction."""
+    target = f"{_quote(schema)}.{_quote(name)}"
+    source = f"read_parquet([{', '.join(map(_literal, files))}])"
+    expected = _duckdb_types(conn, table.schema().as_arrow())
+    found = {row[0]: row[1] for row in conn.execute(f"describe select * from {source}").fetchall()}
+    columns = ", ".join(
+        _quote(column)
+        if found.get(column) == kind
+        else f"cast({_quote(column)} as {kind}) as {_quote(column)}"
+        for column, kind in expected.items()
+    )
+    create = f"create view {target} as select {columns} from {source}"
+    return _replace(conn, schema, name, iceberg_identifier, snapshot_id, create)
+
+
+def _duckdb_types(conn: duckdb.DuckDBPyConnection, schema: pa.Schema) -> dict[str, str]:
+    """Each column's DuckDB type as DuckDB takes it from Arrow (what a copy would have)."""
+    view = "__healthlake_mirror_types"
+    conn.register(view, schema.empty_table())
+    try:
+        return {row[0]: row[1] for row in conn.execute(f"describe {_quote(view)}").fetchall()}
+    finally:
+        conn.unregister(view)
+
+
+def _drop(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """Drop `schema.name` if it exists, whether a table or a view (DuckDB drops by kind)."""
+    kinds = conn.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    if kinds:
+        kind = "view" if kinds[0][0] == "VIEW" else "table"
+        conn.execute(f"drop {kind} {_quote(schema)}.{_quote(name)}")
+
+
+def _record(
+    conn: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    iceberg_identifier: str,
+    snapshot_id: int | None,
+    rows: int,
+) -> None:
+    conn.execute(
+        f"insert or replace into {STATE_TABLE} values (?, ?, ?, ?, ?)",
+        [
+            f"{schema}.{name}",
+            iceberg_identifier,
+            snapshot_id,
+            rows,
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
+    )
 
 
 def _copy(
@@ -211,22 +327,32 @@ def _copy(
     """Replace `schema.name` with the reader's rows and record the snapshot, in one transaction."""
     view = f"__healthlake_mirror_{name}"
     target = f"{_quote(schema)}.{_quote(name)}"
+    conn.register(view, reader)
+    try:
+        create = f"create table {target} as select * from {_quote(view)}"
+        return _replace(conn, schema, name, iceberg_identifier, snapshot_id, create)
+    finally:
+        conn.unregister(view)
+
+
+def _replace(
+    conn: duckdb.DuckDBPyConnection,
+    schema: str,
+    name: str,
+    iceberg_identifier: str,
+    snapshot_id: int | None,
+    create: str,
+) -> int:
+    """Drop `schema.name`, run `create` (which makes it again), record the snapshot, in one
+    transaction; the rows it holds."""
     conn.execute("begin transaction")
     try:
-        conn.register(view, reader)
-        conn.execute(f"create or replace table {target} as select * from {_quote(view)}")
-        conn.unregister(view)
-        rows: int = conn.execute(f"select count(*) from {target}").fetchall()[0][0]
-        conn.execute(
-            f"insert or replace into {STATE_TABLE} values (?, ?, ?, ?, ?)",
-            [
-                f"{schema}.{name}",
-                iceberg_identifier,
-                snapshot_id,
-                rows,
-                datetime.now(UTC).replace(tzinfo=None),
-            ],
-        )
+        _drop(conn, schema, name)
+        conn.execute(create)
+        rows: int = conn.execute(
+            f"select count(*) from {_quote(schema)}.{_quote(name)}"
+        ).fetchall()[0][0]
+        _record(conn, schema, name, iceberg_identifier, snapshot_id, rows)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")

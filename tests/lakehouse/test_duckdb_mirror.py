@@ -1,4 +1,5 @@
-"""The DuckDB mirror of bronze: copies what changed, skips what did not, never half a table."""
+"""The DuckDB mirror of bronze: views over the snapshot's Parquet files where DuckDB can read
+them, copies where it cannot, what did not change left alone, never half a table."""
 
 from __future__ import annotations
 
@@ -16,17 +17,53 @@ from iceberg.loaders import load_fhir, load_generated
 from lakehouse.duckdb_mirror import MIRROR_MEMORY_LIMIT, memory_limited, mirror_namespace
 
 
-def test_mirror_copies_then_skips_unchanged(
+def test_mirror_points_views_then_skips_unchanged(
     catalog: Catalog, generated: Path, tmp_path: Path
 ) -> None:
     load_generated(catalog, generated, "run-1")
     with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
         first = {m.table: m for m in mirror_namespace(catalog, conn)}
-        assert first["bronze.fhir_patient"].copied and first["bronze.fhir_patient"].rows == 300
+        assert first["bronze.fhir_patient"].stored == "view"
+        assert first["bronze.fhir_patient"].rows == 300
         second = mirror_namespace(catalog, conn)
-        assert not any(m.copied for m in second)
+        assert {m.stored for m in second} == {"unchanged"} and not any(m.changed for m in second)
         count = conn.execute("select count(*) from bronze.omop_person").fetchall()[0][0]
         assert count == 300
+        # Nothing of bronze is stored in the file: every bronze table is a view.
+        kinds = conn.execute(
+            "select distinct table_type from information_schema.tables "
+            "where table_schema = 'bronze'"
+        ).fetchall()
+        assert kinds == [("VIEW",)]
+
+
+def test_a_view_reads_what_a_copy_holds(catalog: Catalog, generated: Path, tmp_path: Path) -> None:
+    load_generated(catalog, generated, "run-1")
+    table = catalog.load_table(("bronze", "fhir_observation"))
+    with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
+        mirror_namespace(catalog, conn)
+        conn.register("copied", table.scan().to_arrow())
+        view_types = conn.execute("describe bronze.fhir_observation").fetchall()
+        copy_types = conn.execute("describe copied").fetchall()
+        assert [row[:2] for row in view_types] == [row[:2] for row in copy_types]
+        differ = conn.execute(
+            "select count(*) from ((from bronze.fhir_observation except all from copied) "
+            "union all (from copied except all from bronze.fhir_observation))"
+        ).fetchall()
+        assert differ == [(0,)]
+
+
+def test_a_table_whose_schema_changed_is_copied(catalog: Catalog, tmp_path: Path) -> None:
+    from pyiceberg.types import StringType
+
+    load_fhir(catalog, [_ndjson(tmp_path / "a.ndjson", "a1", "a2")], "run-a")
+    table = catalog.load_table(("bronze", "fhir_patient"))
+    with table.update_schema() as update:
+        update.add_column("note", StringType())
+    with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
+        mirrored = {m.table: m for m in mirror_namespace(catalog, conn)}
+        assert mirrored["bronze.fhir_patient"].stored == "table"
+        assert conn.execute("select count(*) from bronze.fhir_patient").fetchall() == [(2,)]
 
 
 def _mirror_then_load_another_population(
@@ -44,9 +81,9 @@ def test_mirror_recopies_a_table_whose_snapshot_moved(
 ) -> None:
     with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
         _mirror_then_load_another_population(catalog, generated, conn)
-        copied = {m.table for m in mirror_namespace(catalog, conn) if m.copied}
-        # Tables whose files changed are recopied; location and care_site do not depend on the
-        # seed, so their load was skipped and their snapshot did not move.
+        copied = {m.table for m in mirror_namespace(catalog, conn) if m.changed}
+        # Tables whose files changed are brought up to date; location and care_site do not
+        # depend on the seed, so their load was skipped and their snapshot did not move.
         assert {"bronze.fhir_patient", "bronze.omop_person"} <= copied
         assert not copied & {"bronze.omop_location", "bronze.omop_care_site"}
         count = conn.execute("select count(*) from bronze.fhir_patient").fetchall()[0][0]
@@ -56,6 +93,8 @@ def test_mirror_recopies_a_table_whose_snapshot_moved(
 def test_failed_copy_keeps_the_previous_copy(
     catalog: Catalog, generated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Copied, not viewed (as a table on S3 or with delete files would be).
+    monkeypatch.setattr("lakehouse.duckdb_mirror.readable_parquet_files", lambda *args: None)
     with duckdb.connect(str(tmp_path / "lake.duckdb")) as conn:
         _mirror_then_load_another_population(catalog, generated, conn)
 
@@ -93,8 +132,8 @@ def test_mirror_pinned_to_a_run_then_unpinned(catalog: Catalog, tmp_path: Path) 
         mirror_namespace(catalog, conn, as_of_run="run-a")
         assert conn.execute("select resource_id from bronze.fhir_patient").fetchall() == [("a1",)]
         again = mirror_namespace(catalog, conn, as_of_run="run-a")
-        assert not any(m.copied for m in again)
-        assert all(m.copied for m in mirror_namespace(catalog, conn))
+        assert not any(m.changed for m in again)
+        assert all(m.changed for m in mirror_namespace(catalog, conn))
         assert conn.execute("select count(*) from bronze.fhir_patient").fetchall() == [(2,)]
 
 
