@@ -16,9 +16,12 @@ from common.paths import DBT_PROJECT_DIR
 
 MODELS_DIR = DBT_PROJECT_DIR / "models"
 PAGE = "reference/models.md"
-# Folder under models/ -> (heading, the schema its tables land in, what the layer is).
+# Folder under models/ -> (the schema its tables land in, what the layer is).
 LAYERS: dict[str, tuple[str, str]] = {
-    "staging": ("silver", "one model per source table: rename, cast, light cleaning; the only place `source()` appears"),
+    "staging": (
+        "silver",
+        "one model per source table: rename, cast, light cleaning; the only users of `source()`",
+    ),
     "intermediate": ("silver", "joins and reshaping on the way to OMOP, not meant for users"),
     "omop": ("omop", "the OMOP CDM v5.4 tables, with their exact CDM names and enforced contracts"),
     "gold": ("gold", "marts people query, built from omop and intermediate"),
@@ -59,7 +62,7 @@ def render(models_dir: Path = MODELS_DIR) -> str:
     ]
     for layer, models in layers.items():
         schema, what = LAYERS.get(layer, (layer, ""))
-        lines += [f"## {layer} (schema `{schema}`)", "", f"{what.capitalize()}.", ""]
+        lines += [f"## {layer} (schema `{schema}`)", "", f"{what[:1].upper()}{what[1:]}.", ""]
         lines += ["| model | file | description |", "|---|---|---|"]
         lines += [f"| `{name}` | `{sql}` | {desc} |" for name, sql, desc in models]
         lines.append("")
