@@ -196,6 +196,17 @@ lint:
     python -m views.dbt_models --check
     cd "$DBT_PROJECT_DIR" && sqlfluff lint models macros --disable-progress-bar
 
+# Build the documentation site (mkdocs.yml, docs/) into site/; --strict: a broken link or anchor fails it
+[no-exit-message]
+docs:
+    NO_MKDOCS_2_WARNING=1 mkdocs build --strict 2>&1 | { grep -v "^INFO" || true; }
+    echo "site: site/index.html (serve it with: just docs-serve)"
+
+# Serve the documentation site on http://127.0.0.1:8000, rebuilt on every change to docs/
+[no-exit-message]
+docs-serve:
+    NO_MKDOCS_2_WARNING=1 mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
 # Remove everything the pipeline wrote under warehouse/ (staging folders of killed generates included) and dbt's build output
 clean:
     find "$HEALTHLAKE_WAREHOUSE" -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitignore -exec rm -rf {} +
