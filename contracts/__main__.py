@@ -47,15 +47,17 @@ def check(paths: list[Path], models_dir: Path) -> int:
         try:
             valid.append(load(path))
         except ContractError as error:
-            print(f"{path.name}: {error}")
+            print(error)
             failed += 1
     problems = drift(valid, models_dir)
     for contract in valid:
         own = [p for p in problems if p.startswith(f"{contract.path.name}:")]
         if own:
             failed += 1
-            print(f"{contract.path.name}: drift from dbt: {own[0]}" + (
-                f" (and {len(own) - 1} more)" if len(own) > 1 else ""))
+            print(
+                f"{contract.path.name}: drift from dbt: {own[0]}"
+                + (f" (and {len(own) - 1} more)" if len(own) > 1 else "")
+            )
         else:
             print(f"{contract.path.name}: ok ({contract.version}, {len(contract.tables)} tables)")
     if len(paths) == len(contract_paths()):

@@ -66,7 +66,7 @@ def contract_paths() -> list[Path]:
 
 
 @cache
-def _validator() -> jsonschema.protocols.Validator:
+def _validator() -> Any:
     text = (
         importlib.resources.files("open_data_contract_standard")
         .joinpath("schema.json")
@@ -74,7 +74,7 @@ def _validator() -> jsonschema.protocols.Validator:
     )
     schema = json.loads(text)
     validator_class = jsonschema.validators.validator_for(schema)
-    return validator_class(schema)  # type: ignore[no-any-return]
+    return validator_class(schema)
 
 
 def _expected(error: jsonschema.ValidationError) -> str:
@@ -119,11 +119,12 @@ def validate_document(path: Path, document: Any) -> None:
         positions: list[int] = []
         for j, column in enumerate(table.get("properties", [])):
             where = f"{at}.properties[{j}]"
-            if column.get("classification") not in CLASSIFICATIONS:
+            classification = column.get("classification")
+            if classification not in CLASSIFICATIONS:
                 raise _fail(
                     path,
                     f"{where}.classification",
-                    f"expected one of {list(CLASSIFICATIONS)}, got {column.get('classification')!r}",
+                    f"expected one of {list(CLASSIFICATIONS)}, got {classification!r}",
                 )
             if column.get("primaryKey"):
                 positions.append(column.get("primaryKeyPosition", 1))
@@ -150,9 +151,7 @@ def validate_document(path: Path, document: Any) -> None:
             for end in ("from", "to"):
                 ref = rel.get(end)
                 if isinstance(ref, str) and "." in ref and _column_missing(document, ref):
-                    raise _fail(
-                        path, f"{at}.relationships[{k}].{end}", f"{ref!r} names no column"
-                    )
+                    raise _fail(path, f"{at}.relationships[{k}].{end}", f"{ref!r} names no column")
 
 
 def _column_missing(document: Any, ref: str) -> bool:
@@ -195,7 +194,7 @@ def parse(path: Path, text: str) -> Contract:
     return Contract(
         path=path,
         id=document["id"],
-        name=document.get("name", document["id"]),
+        name=str(document.get("name", document["id"])),
         version=document["version"],
         tables=tables,
         roles=tuple(role["role"] for role in document.get("roles", [])),

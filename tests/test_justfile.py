@@ -38,6 +38,7 @@ POSITIONS: dict[str, list[list[str]]] = {
     "view-tests": [[INJECT], ["/no/such/tests", INJECT]],
     "bench-views": [[INJECT, "x"], ["x", INJECT]],
     "trino": [[INJECT]],
+    "contracts": [[INJECT], ["check", INJECT], ["diff", "--against", INJECT, INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
     "synth": [[INJECT]],

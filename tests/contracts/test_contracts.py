@@ -86,8 +86,15 @@ def test_phi_is_classified_as_phi() -> None:
             ["classification", "expected one of"],
         ),
     ],
-    ids=["unknown-field", "unknown-column-field", "wrong-type", "key-position", "key-broken",
-         "undeclared-role", "bad-classification"],
+    ids=[
+        "unknown-field",
+        "unknown-column-field",
+        "wrong-type",
+        "key-position",
+        "key-broken",
+        "undeclared-role",
+        "bad-classification",
+    ],
 )
 def test_a_broken_contract_fails_in_one_line(
     tmp_path: Path, edit: object, expected: list[str]
