@@ -161,6 +161,14 @@ parity *args="":
     if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
     python scripts/parity.py "$@"
 
+# Data contracts (contracts/*.odcs.yaml): `just contracts check`, `just contracts diff OLD NEW`, `just contracts diff --against HEAD~1 NEW`
+[no-exit-message]
+contracts action="check" *args="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
+    python -m contracts "$@"
+
 # Run the full test suite (lint, then pytest with coverage); with arguments, only the tests they select
 [no-exit-message]
 test *args="":

@@ -25,6 +25,7 @@ PROGRAMS = [
     ("python -m views.dbt_models", [PYTHON, "-m", "views.dbt_models", "--x"]),
     ("python -m views.bench", [PYTHON, "-m", "views.bench", "x"]),
     ("python -m trino_server", [PYTHON, "-m", "trino_server", "bogus"]),
+    ("python -m contracts", [PYTHON, "-m", "contracts", "bogus"]),
     ("just parity", [PYTHON, "scripts/parity.py", "--bogus"]),
     ("scripts/compare_results.py", [PYTHON, "scripts/compare_results.py", "--bogus"]),
     ("python -m scripts.pipeline_step", [PYTHON, "-m", "scripts.pipeline_step", "bogus"]),

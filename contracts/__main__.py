@@ -1,0 +1,122 @@
+"""Command line of the data contracts (contracts/*.odcs.yaml).
+
+python -m contracts check                   # validate every contract and compare it with dbt
+python -m contracts diff OLD NEW            # what changed between two contract files
+python -m contracts diff --against REV NEW  # ... between NEW and its version at git revision REV
+
+`check` prints one line per contract (ok, or what is wrong) and exits 1 if any fails. `diff`
+prints each change and whether it breaks consumers; a breaking change without a major version
+bump is an error (exit 2). docs/governance.md says more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+from common.cli import OneLineParser, path_argument, print_error
+from common.errors import HealthlakeError
+from common.paths import REPO_ROOT
+from contracts.diff import diff, needs_major_bump
+from contracts.drift import MODELS_DIR, drift
+from contracts.exceptions import BreakingChangeError, ContractError
+from contracts.model import Contract, contract_paths, load, parse
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="python -m contracts", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("check", help="validate every contract and compare it with dbt")
+    check.add_argument("paths", nargs="*", type=path_argument, help="contracts (default: all)")
+    check.add_argument(
+        "--models", type=path_argument, default=MODELS_DIR, help="the dbt models folder"
+    )
+    changes = commands.add_parser("diff", help="what changed between two versions of a contract")
+    changes.add_argument("--against", metavar="REV", help="the old version: NEW at git REV")
+    changes.add_argument("files", nargs="+", type=path_argument, help="OLD NEW, or NEW with REV")
+    return parser
+
+
+def check(paths: list[Path], models_dir: Path) -> int:
+    """Validate each contract, then compare all with the model yml; one line per contract."""
+    valid: list[Contract] = []
+    failed = 0
+    for path in paths:
+        try:
+            valid.append(load(path))
+        except ContractError as error:
+            print(error)
+            failed += 1
+    problems = drift(valid, models_dir)
+    for contract in valid:
+        own = [p for p in problems if p.startswith(f"{contract.path.name}:")]
+        if own:
+            failed += 1
+            print(
+                f"{contract.path.name}: drift from dbt: {own[0]}"
+                + (f" (and {len(own) - 1} more)" if len(own) > 1 else "")
+            )
+        else:
+            print(f"{contract.path.name}: ok ({contract.version}, {len(contract.tables)} tables)")
+    if len(paths) == len(contract_paths()):
+        for problem in problems:
+            if problem.startswith("model "):
+                failed += 1
+                print(problem)
+    return 1 if failed else 0
+
+
+def _at_revision(revision: str, path: Path) -> Contract:
+    relative = path.resolve().relative_to(REPO_ROOT)
+    result = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "show", f"{revision}:{relative.as_posix()}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        detail = " ".join(result.stderr.split()) or "git show failed"
+        raise ContractError(f"{relative} at {revision}: cannot be read from git ({detail})")
+    return parse(Path(f"{relative}@{revision}"), result.stdout)
+
+
+def show_diff(old: Contract, new: Contract) -> int:
+    """Print the changes from old to new; raise BreakingChangeError if they need a bump."""
+    changes = diff(old, new)
+    print(f"{new.path.name}: {old.version} -> {new.version}")
+    for change in changes:
+        print(f"  {'BREAKING' if change.breaking else 'ok      '}  {change.text}")
+    if not changes:
+        print("  no change to tables, columns, types, keys or classifications")
+    if needs_major_bump(old, new, changes):
+        breaking = sum(c.breaking for c in changes)
+        raise BreakingChangeError(
+            f"{new.path}: {breaking} breaking change(s) but version {new.version} keeps the "
+            f"major version of {old.version}; raise it (e.g. {int(old.version.split('.')[0]) + 1}"
+            ".0.0)"
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return check(args.paths or contract_paths(), args.models)
+        if args.against:
+            if len(args.files) != 1:
+                parser.error("diff --against REV takes one contract file")
+            return show_diff(_at_revision(args.against, args.files[0]), load(args.files[0]))
+        if len(args.files) != 2:
+            parser.error("diff takes two contract files: OLD NEW (or --against REV NEW)")
+        return show_diff(load(args.files[0]), load(args.files[1]))
+    except HealthlakeError as error:
+        return print_error(error)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
