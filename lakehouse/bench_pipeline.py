@@ -165,6 +165,18 @@ def _load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def _write_json(path: Path, results: list[StageFigures]) -> None:
+    try:
+        path.write_text(
+            json.dumps([asdict(figures) for figures in results], indent=2) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as error:
+        raise BenchStageError(
+            f"--json {path}: cannot be written ({error.strerror}); name a writable file"
+        ) from error
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = OneLineParser(prog="python -m lakehouse.bench_pipeline", description=__doc__)
     parser.add_argument("sizes", nargs="*", default=list(DEFAULT_SIZES), help="patient counts")
@@ -189,6 +201,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
         if args.json is not None and args.json.is_dir():
             raise BenchStageError(f"--json {args.json} is a folder; name a file")
+        if args.json is not None and not args.json.parent.is_dir():
+            raise BenchStageError(
+                f"--json {args.json}: the folder {args.json.parent} does not exist; create it or "
+                "name a file in an existing folder"
+            )
         work = args.work_dir or Path(tempfile.mkdtemp(prefix="healthlake-bench-pipeline-"))
         print(f"bench-pipeline on {os.cpu_count()} cores; load average {_load_average()}")
         print(
@@ -202,10 +219,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"load average {_load_average()}", flush=True)
         finally:
             if args.json is not None and results:
-                args.json.write_text(
-                    json.dumps([asdict(figures) for figures in results], indent=2) + "\n",
-                    encoding="utf-8",
-                )
+                _write_json(args.json, results)
         # Kept after a failure: the error names the log in it.
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -68,3 +68,19 @@ def test_bad_sizes_are_refused_before_any_work(
 def test_a_json_path_that_is_a_folder_is_refused(tmp_path: Path) -> None:
     result = run([*JUST, "bench-pipeline", "100", "--json", str(tmp_path)])
     one_line_error(result, "is a folder; name a file")
+
+
+def test_a_json_path_in_a_missing_folder_is_refused_before_any_work(tmp_path: Path) -> None:
+    result = run(
+        [
+            *JUST,
+            "bench-pipeline",
+            "100",
+            "--json",
+            str(tmp_path / "no-such-folder" / "figures.json"),
+            "--work-dir",
+            str(tmp_path / "w"),
+        ]
+    )
+    one_line_error(result, "does not exist; create it")
+    assert not (tmp_path / "w").exists()
