@@ -21,3 +21,7 @@ class CatalogDatabaseError(TrinoServerError):
 
 class ServerStartError(TrinoServerError):
     """Trino did not start, or did not answer in time."""
+
+
+class SilentExitError(ServerStartError):
+    """Trino exited while starting and logged no error."""
