@@ -114,11 +114,12 @@ bench-pipeline *sizes="10000 100000 1000000":
     if [ $# -eq 1 ] && [[ "$1" =~ ^[0-9_]+( +[0-9_]+)+$ ]]; then read -ra counts <<< "$1"; set -- "${counts[@]}"; fi
     python -m lakehouse.bench_pipeline "$@"
 
-# Build every dbt model, seed and test on a target (duckdb, trino or athena); on duckdb the lakehouse changes only if all passed
+# Build every dbt model, seed and test on a target (duckdb, trino or athena; --full-refresh re-stages all of bronze); on duckdb the lakehouse changes only if all passed
 [no-exit-message]
-build target="duckdb":
+build target="duckdb" *flags="":
     #!/usr/bin/env bash
     set -euo pipefail
+    if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
     # ViewDefinitions in dbt_project/fhir_views/ become models first (views/dbt_models.py).
     python -m views.dbt_models
     python -m lakehouse build "$@"

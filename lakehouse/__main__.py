@@ -1,6 +1,7 @@
 """Command line of the DuckDB lakehouse.
 
-python -m lakehouse build [duckdb|trino|athena]  # dbt build; on duckdb published only if all passed
+python -m lakehouse build [duckdb|trino|athena] [--full-refresh]  # dbt build; on duckdb published
+                                                                 # only if all passed
 python -m lakehouse summary [--elapsed SECONDS] [--full]
 
 Loading bronze, reading it and its snapshots is `python -m iceberg`.
@@ -31,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     # unknown one is a one-line error.
     building.add_argument("target", nargs="?", default=None, help=" or ".join(TARGETS))
     building.add_argument("--target", dest="target_option", default=None, help="the same")
+    building.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models (FHIR staging) from all of bronze",
+    )
     show = commands.add_parser("summary", help="tables and row counts of the DuckDB lakehouse")
     show.add_argument("--elapsed", type=float, default=None)
     show.add_argument("--full", action="store_true", help="list the tables of every schema")
@@ -46,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise LakehouseError(
                     f"two targets given ({args.target}, {args.target_option}); give one"
                 )
-            build(args.target_option or args.target or "duckdb")
+            build(args.target_option or args.target or "duckdb", full_refresh=args.full_refresh)
         elif args.command == "summary":
             path = lakehouse_path()
             if not path.exists():

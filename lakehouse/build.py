@@ -28,6 +28,7 @@ that dbt was stopped.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -77,12 +78,15 @@ MIB = 1024 * 1024
 Say = Callable[[str], None]
 
 
-def build(target: str = "duckdb", say: Say = print) -> None:
+def build(target: str = "duckdb", say: Say = print, *, full_refresh: bool = False) -> None:
     """Run `dbt build` on `target`; on duckdb, publish the result only if everything passed.
 
     Args:
-        target: `duckdb` (the local lakehouse) or `athena`.
+        target: `duckdb` (the local lakehouse), `trino` or `athena`.
         say: where progress lines go (stdout by default).
+        full_refresh: rebuild the incremental models (FHIR staging) from all of bronze. On
+            duckdb the build also does it by itself when the dbt project changed since the
+            build it starts from (see `project_fingerprint`).
 
     Raises:
         BuildFailedError: dbt failed, was stopped, or the build was interrupted; the message is
@@ -95,7 +99,7 @@ def build(target: str = "duckdb", say: Say = print) -> None:
     if target == "trino":
         prepare_trino_bronze()
         with StopSignals() as stop:
-            outcome = run_dbt_build(target, dict(os.environ), stop)
+            outcome = run_dbt_build(target, dict(os.environ), stop, full_refresh=full_refresh)
         outcome.raise_for_failure(
             "tables built before it stopped are committed (Iceberg commits are per table)"
         )
@@ -109,7 +113,7 @@ def build(target: str = "duckdb", say: Say = print) -> None:
                 "run again"
             )
         with StopSignals() as stop:
-            outcome = run_dbt_build(target, dict(os.environ), stop)
+            outcome = run_dbt_build(target, dict(os.environ), stop, full_refresh=full_refresh)
         outcome.raise_for_failure(
             "tables built before it stopped are committed (Athena's Iceberg commits are per table)"
         )
@@ -125,11 +129,14 @@ def build(target: str = "duckdb", say: Say = print) -> None:
         # A signal during the copy: dbt is not started, and leaving the block removes the copy.
         if stop.received is None:
             dbt_ran = True
+            fingerprint = project_fingerprint()
+            refresh = full_refresh or _needs_full_refresh(working, fingerprint, say)
             env = {**os.environ, LAKEHOUSE_PATH_VARIABLE: str(working.path)}
-            outcome = run_dbt_build(target, env, stop)
+            outcome = run_dbt_build(target, env, stop, full_refresh=refresh)
             outcome.raise_for_failure(
                 unchanged, on_interrupt=f"its working copy was removed; {unchanged}"
             )
+            record_build(working.path, fingerprint, full_refresh=refresh)
             # A signal from here on is too late to matter: the build passed and publishing is
             # one rename.
             working.publish()
@@ -142,6 +149,76 @@ def build(target: str = "duckdb", say: Say = print) -> None:
             f"the build was interrupted ({signal.Signals(stop.received).name}) before dbt "
             f"started; its working copy was removed; {unchanged}",
             exit_code=128 + stop.received,
+        )
+
+
+# What decides the rows of the tables dbt builds: a change here since the build a working copy
+# started from means its incremental tables were built by other logic, so the build is a full
+# refresh. Data tests, docs and analyses do not change a row and are left out.
+FINGERPRINTED = ("dbt_project.yml", "models", "macros", "seeds")
+FINGERPRINTED_PACKAGES = ("duckdb", "dbt-core", "dbt-duckdb")
+# One row per published DuckDB build, written by this module (not a dbt model: it records dbt).
+BUILDS_TABLE = "lakehouse_builds"
+
+
+def project_fingerprint() -> str:
+    """A digest of the dbt project's model logic (FINGERPRINTED files, the profile) and of the
+    engine versions that run it."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    files = [PROFILES_DIR / "profiles.yml"]
+    for name in FINGERPRINTED:
+        path = DBT_PROJECT_DIR / name
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for path in files:
+        digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    for package in FINGERPRINTED_PACKAGES:
+        digest.update(f"{package}=={version(package)}\0".encode())
+    return digest.hexdigest()
+
+
+def _needs_full_refresh(working: WorkingCopy, fingerprint: str, say: Say) -> bool:
+    """Whether this build starts from tables built by other model logic (or by a lakehouse
+    that does not say which), and so must rebuild its incremental models; says why."""
+    if not working.path.exists():
+        return False  # a first build: every model is built in full anyway
+    with duckdb.connect(str(working.path), read_only=True) as conn:
+        recorded = conn.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = ?",
+            [BUILDS_TABLE],
+        ).fetchall()[0][0]
+        last = (
+            conn.execute(
+                f"select project_fingerprint from ops.{BUILDS_TABLE} order by built_at desc limit 1"
+            ).fetchall()
+            if recorded
+            else []
+        )
+    if last and last[0][0] == fingerprint:
+        return False
+    say(
+        "full refresh: the dbt project (or dbt, DuckDB) changed since the last build, so the "
+        "incremental models are rebuilt from all of bronze"
+        if last
+        else "full refresh: the lakehouse does not record which dbt project built it"
+    )
+    return True
+
+
+def record_build(database: Path, fingerprint: str, *, full_refresh: bool) -> None:
+    """Append this build to `ops.lakehouse_builds` in the file dbt just built."""
+    with duckdb.connect(str(database)) as conn:
+        conn.execute(
+            f"create table if not exists ops.{BUILDS_TABLE} ("
+            "pipeline_run_id varchar, project_fingerprint varchar not null, "
+            "full_refresh boolean not null, built_at timestamp not null)"
+        )
+        conn.execute(
+            f"insert into ops.{BUILDS_TABLE} "
+            "values (?, ?, ?, current_timestamp at time zone 'UTC')",
+            [os.environ.get("PIPELINE_RUN_ID") or None, fingerprint, full_refresh],
         )
 
 
@@ -255,7 +332,9 @@ class DbtOutcome:
         )
 
 
-def run_dbt_build(target: str, env: dict[str, str], stop: StopSignals) -> DbtOutcome:
+def run_dbt_build(
+    target: str, env: dict[str, str], stop: StopSignals, *, full_refresh: bool = False
+) -> DbtOutcome:
     """`dbt build --target target` in the project, its output streaming to this terminal."""
     env.setdefault("DBT_PROFILES_DIR", str(PROFILES_DIR))
     target_dir = DBT_PROJECT_DIR / env.get("DBT_TARGET_PATH", "target")
@@ -264,6 +343,8 @@ def run_dbt_build(target: str, env: dict[str, str], stop: StopSignals) -> DbtOut
     run_results.unlink(missing_ok=True)
     log = DBT_PROJECT_DIR / env.get("DBT_LOG_PATH", "logs") / "dbt.log"
     command = [_dbt_executable(), "build", "--target", target, *DBT_BUILD_FLAGS]
+    if full_refresh:
+        command.append("--full-refresh")
     process = subprocess.Popen(command, cwd=DBT_PROJECT_DIR, env=env)
     stop.child = process
     stopping_since: float | None = None

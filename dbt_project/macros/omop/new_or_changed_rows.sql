@@ -2,13 +2,35 @@
     For incremental OMOP tables: on an incremental run, keep only rows that are new or differ from
     the row of the same id already in the table; `merge` on the id then inserts or updates them.
     EXCEPT compares whole rows (nulls equal), in DuckDB and Trino alike, so nothing unchanged is
-    rewritten: on Athena that is the Iceberg data a run rewrites. Rows of resources that leave a
-    table (a terminology change that re-routes a code to another domain) are not removed by an
-    incremental run; run `dbt build --full-refresh` after changing terminology seeds.
+    rewritten: on Athena that is the Iceberg data a run rewrites. Rows that leave the table are
+    deleted by remove_rows_gone_upstream, the models' post-hook.
 -#}
 {% macro new_or_changed_rows() -%}
     {%- if is_incremental() %}
     except
     select * from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The post-hook of the incremental OMOP tables: on an incremental run, delete the rows whose
+    key the model's input no longer has: a resource gone from bronze (its file loaded again
+    without it), or a code a terminology change re-routed to another table. `target_table`
+    names the int_omop_events_keyed rows the table is built from, with the same filter.
+-#}
+{% macro remove_rows_gone_upstream(key, upstream, upstream_key, target_table=none) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ key }} not in (
+            select upstream_rows.{{ upstream_key }}
+            from {{ upstream }} as upstream_rows
+            where
+                upstream_rows.{{ upstream_key }} is not null
+                {%- if target_table is not none %}
+                and upstream_rows.target_table = '{{ target_table }}'
+                and upstream_rows.person_id is not null
+                {%- endif %}
+        )
     {%- endif -%}
 {%- endmacro %}

@@ -4,6 +4,7 @@
         unique_key='condition_occurrence_id',
         incremental_strategy='merge',
         on_schema_change='fail',
+        post_hook="{{ remove_rows_gone_upstream('condition_occurrence_id', ref('int_omop_events_keyed'), 'event_id', 'condition_occurrence') }}",
     )
 }}
 -- OMOP CDM v5.4 CONDITION_OCCURRENCE: every clinical fact whose concept is in the Condition

@@ -4,6 +4,7 @@
         unique_key='measurement_id',
         incremental_strategy='merge',
         on_schema_change='fail',
+        post_hook="{{ remove_rows_gone_upstream('measurement_id', ref('int_omop_events_keyed'), 'event_id', 'measurement') }}",
     )
 }}
 -- OMOP CDM v5.4 MEASUREMENT: every clinical fact whose concept is in the Measurement domain

@@ -4,6 +4,7 @@
         unique_key='visit_occurrence_id',
         incremental_strategy='merge',
         on_schema_change='fail',
+        post_hook="{{ remove_rows_gone_upstream('visit_occurrence_id', ref('int_visits_resolved'), 'visit_occurrence_id') }}",
     )
 }}
 -- OMOP CDM v5.4 VISIT_OCCURRENCE, one row per FHIR Encounter of a known patient: the visits

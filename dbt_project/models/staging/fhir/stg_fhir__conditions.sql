@@ -1,10 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='condition_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        post_hook="{{ fhir_remove_vanished_resources(source('fhir', 'fhir_condition')) }}",
+    )
+}}
+
 {% set practitioner_paths = ['$.asserter', '$.recorder'] %}
 
 with
 
 source as (
 
-    select * from {{ source('fhir', 'fhir_condition') }}
+    {{ fhir_versions_to_stage(source('fhir', 'fhir_condition'), 'condition_id') }}
 
 ),
 

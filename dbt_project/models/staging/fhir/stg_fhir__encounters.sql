@@ -1,8 +1,18 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='encounter_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        post_hook="{{ fhir_remove_vanished_resources(source('fhir', 'fhir_encounter')) }}",
+    )
+}}
+
 with
 
 source as (
 
-    select * from {{ source('fhir', 'fhir_encounter') }}
+    {{ fhir_versions_to_stage(source('fhir', 'fhir_encounter'), 'encounter_id') }}
 
 ),
 

@@ -1,10 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='medication_request_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        post_hook="{{ fhir_remove_vanished_resources(source('fhir', 'fhir_medication_request')) }}",
+    )
+}}
+
 {% set practitioner_paths = ['$.requester'] %}
 
 with
 
 source as (
 
-    select * from {{ source('fhir', 'fhir_medication_request') }}
+    {{ fhir_versions_to_stage(source('fhir', 'fhir_medication_request'), 'medication_request_id') }}
 
 ),
 

@@ -1,10 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='observation_id',
+        incremental_strategy='merge',
+        on_schema_change='fail',
+        post_hook="{{ fhir_remove_vanished_resources(source('fhir', 'fhir_observation')) }}",
+    )
+}}
+
 {% set practitioner_paths = ['$.performer[0]'] %}
 
 with
 
 source as (
 
-    select * from {{ source('fhir', 'fhir_observation') }}
+    {{ fhir_versions_to_stage(source('fhir', 'fhir_observation'), 'observation_id') }}
 
 ),
 
