@@ -39,13 +39,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import FrameType, TracebackType
 
 import duckdb
+from pyiceberg.catalog import Catalog
+from pyiceberg.exceptions import NoSuchNamespaceError
 
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
-from iceberg.catalog import load_catalog
+from iceberg.catalog import BRONZE, load_catalog
 from lakehouse.database import check_unlocked, lakehouse_path, set_aside_report
 from lakehouse.exceptions import (
     BuildFailedError,
@@ -64,7 +67,14 @@ ATHENA_SETTINGS = (
     "HEALTHLAKE_ATHENA_S3_DATA_DIR",
 )
 DBT_BUILD_FLAGS = (
-    "--quiet",
+    # dbt's console events as JSON lines, of which progress_line keeps what a person follows a
+    # long build by: one line per model, seed and snapshot built (dbt's own), failing tests,
+    # warnings and errors; passing tests are counted in dbt's closing line. The log file keeps
+    # everything, as dbt writes it.
+    "--log-format",
+    "json",
+    "--log-format-file",
+    "debug",
     # A selector that selects nothing is a mistake, not a successful build of nothing.
     "--warn-error-options",
     '{"error": ["NoNodesForSelectionCriteria"]}',
@@ -120,23 +130,43 @@ def build(target: str = "duckdb", say: Say = print, *, full_refresh: bool = Fals
         say(outcome.success_line())
         return
     # The mirror reads this catalog: say it is missing before copying anything.
-    load_catalog(os.environ.get("HEALTHLAKE_CATALOG", "local"))
+    catalog = load_catalog(os.environ.get("HEALTHLAKE_CATALOG", "local"))
     published = lakehouse_path()
     check_unlocked(published)
+    # Read before dbt starts: a load committing during the build makes the next one build.
+    this_build = BuildRecord(
+        project_fingerprint(), bronze_state(catalog), full_refresh=full_refresh
+    )
+    last = last_build(published)
+    if last is not None and not full_refresh and last.same_inputs(this_build):
+        say(
+            f"nothing new since the build of {last.built_at:%Y-%m-%d %H:%M:%S} UTC"
+            + (f" (run {last.pipeline_run_id})" if last.pipeline_run_id else "")
+            + ": bronze and the dbt project are unchanged, so the lakehouse is up to date "
+            "(--full-refresh builds it again)"
+        )
+        return
+    if last is not None and not full_refresh and last.fingerprint != this_build.fingerprint:
+        say(
+            "full refresh: the dbt project (or dbt, DuckDB) changed since the last build, so "
+            "the incremental models are rebuilt from all of bronze"
+        )
+        this_build = this_build.refreshed()
+    elif last is None and published.exists() and not full_refresh:
+        say("full refresh: the lakehouse does not record which dbt project built it")
+        this_build = this_build.refreshed()
     unchanged = "the lakehouse is unchanged (last good build)"
     dbt_ran = False
     with StopSignals() as stop, WorkingCopy(published, say) as working:
         # A signal during the copy: dbt is not started, and leaving the block removes the copy.
         if stop.received is None:
             dbt_ran = True
-            fingerprint = project_fingerprint()
-            refresh = full_refresh or _needs_full_refresh(working, fingerprint, say)
             env = {**os.environ, LAKEHOUSE_PATH_VARIABLE: str(working.path)}
-            outcome = run_dbt_build(target, env, stop, full_refresh=refresh)
+            outcome = run_dbt_build(target, env, stop, full_refresh=this_build.full_refresh)
             outcome.raise_for_failure(
                 unchanged, on_interrupt=f"its working copy was removed; {unchanged}"
             )
-            record_build(working.path, fingerprint, full_refresh=refresh)
+            record_build(working.path, this_build)
             # A signal from here on is too late to matter: the build passed and publishing is
             # one rename.
             working.publish()
@@ -179,46 +209,80 @@ def project_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _needs_full_refresh(working: WorkingCopy, fingerprint: str, say: Say) -> bool:
-    """Whether this build starts from tables built by other model logic (or by a lakehouse
-    that does not say which), and so must rebuild its incremental models; says why."""
-    if not working.path.exists():
-        return False  # a first build: every model is built in full anyway
-    with duckdb.connect(str(working.path), read_only=True) as conn:
+def bronze_state(catalog: Catalog) -> str:
+    """The bronze snapshots a build would read: each table's current snapshot id (and the run
+    `HEALTHLAKE_BRONZE_AS_OF_RUN` pins the mirror to), as JSON text."""
+    try:
+        identifiers = sorted(catalog.list_tables(BRONZE))
+    except NoSuchNamespaceError:
+        identifiers = []
+    snapshots: dict[str, int | None] = {}
+    for identifier in identifiers:
+        snapshot = catalog.load_table(identifier).current_snapshot()
+        snapshots[".".join(identifier)] = snapshot.snapshot_id if snapshot else None
+    pinned = os.environ.get("HEALTHLAKE_BRONZE_AS_OF_RUN") or None
+    return json.dumps({"as_of_run": pinned, "snapshots": snapshots}, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    """A published DuckDB build, as `ops.lakehouse_builds` keeps it: what it was built from."""
+
+    fingerprint: str
+    bronze_snapshots: str
+    full_refresh: bool = False
+    built_at: datetime | None = None
+    pipeline_run_id: str | None = None
+
+    def same_inputs(self, other: BuildRecord) -> bool:
+        """Whether a build of `other` would read what this one read, so would change nothing
+        (but the lineage columns saying which build wrote a row)."""
+        return (self.fingerprint, self.bronze_snapshots) == (
+            other.fingerprint,
+            other.bronze_snapshots,
+        )
+
+    def refreshed(self) -> BuildRecord:
+        return BuildRecord(self.fingerprint, self.bronze_snapshots, full_refresh=True)
+
+
+def last_build(database: Path) -> BuildRecord | None:
+    """The last build `database` records, or None (no file, or built before builds were
+    recorded)."""
+    if not database.exists():
+        return None
+    with duckdb.connect(str(database), read_only=True) as conn:
         recorded = conn.execute(
             "select count(*) from duckdb_tables() where schema_name = 'ops' and table_name = ?",
             [BUILDS_TABLE],
         ).fetchall()[0][0]
-        last = (
-            conn.execute(
-                f"select project_fingerprint from ops.{BUILDS_TABLE} order by built_at desc limit 1"
-            ).fetchall()
-            if recorded
-            else []
-        )
-    if last and last[0][0] == fingerprint:
-        return False
-    say(
-        "full refresh: the dbt project (or dbt, DuckDB) changed since the last build, so the "
-        "incremental models are rebuilt from all of bronze"
-        if last
-        else "full refresh: the lakehouse does not record which dbt project built it"
-    )
-    return True
+        if not recorded:
+            return None
+        rows = conn.execute(
+            "select project_fingerprint, bronze_snapshots, full_refresh, built_at, "
+            f"pipeline_run_id from ops.{BUILDS_TABLE} order by built_at desc limit 1"
+        ).fetchall()
+    return BuildRecord(*rows[0]) if rows else None
 
 
-def record_build(database: Path, fingerprint: str, *, full_refresh: bool) -> None:
-    """Append this build to `ops.lakehouse_builds` in the file dbt just built."""
+def record_build(database: Path, build: BuildRecord) -> None:
+    """Append `build` to `ops.lakehouse_builds` in the file dbt just built."""
     with duckdb.connect(str(database)) as conn:
         conn.execute(
             f"create table if not exists ops.{BUILDS_TABLE} ("
-            "pipeline_run_id varchar, project_fingerprint varchar not null, "
-            "full_refresh boolean not null, built_at timestamp not null)"
+            "project_fingerprint varchar not null, bronze_snapshots varchar not null, "
+            "full_refresh boolean not null, built_at timestamp not null, "
+            "pipeline_run_id varchar)"
         )
         conn.execute(
             f"insert into ops.{BUILDS_TABLE} "
-            "values (?, ?, ?, current_timestamp at time zone 'UTC')",
-            [os.environ.get("PIPELINE_RUN_ID") or None, fingerprint, full_refresh],
+            "values (?, ?, ?, current_timestamp at time zone 'UTC', ?)",
+            [
+                build.fingerprint,
+                build.bronze_snapshots,
+                build.full_refresh,
+                os.environ.get("PIPELINE_RUN_ID") or None,
+            ],
         )
 
 
@@ -266,7 +330,7 @@ class StopSignals:
 
     def __init__(self) -> None:
         self.received: int | None = None
-        self.child: subprocess.Popen[bytes] | None = None
+        self.child: subprocess.Popen[str] | None = None
         self._previous: dict[int, object] = {}
 
     def __enter__(self) -> StopSignals:
@@ -345,7 +409,13 @@ def run_dbt_build(
     command = [_dbt_executable(), "build", "--target", target, *DBT_BUILD_FLAGS]
     if full_refresh:
         command.append("--full-refresh")
-    process = subprocess.Popen(command, cwd=DBT_PROJECT_DIR, env=env)
+    if not sys.stdout.isatty():
+        command.append("--no-use-colors")
+    process = subprocess.Popen(
+        command, cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    relay = threading.Thread(target=_relay_progress, args=(process,), daemon=True)
+    relay.start()
     stop.child = process
     stopping_since: float | None = None
     try:
@@ -361,7 +431,43 @@ def run_dbt_build(
                     process.kill()
     finally:
         stop.child = None
+        relay.join(timeout=STOP_GRACE_SECONDS)
     return DbtOutcome(target, returncode, run_results, log, stop.received)
+
+
+# dbt events shown as they are: what was built, the counts before and the totals after.
+SHOWN_EVENTS = frozenset(
+    {"LogModelResult", "LogSeedResult", "LogSnapshotResult", "FoundStats", "StatsLine"}
+)
+
+
+def progress_line(raw: str) -> str | None:
+    """The line to show for one line of dbt's JSON console output, or None to leave it out.
+
+    Shown: dbt's result line of each model, seed and snapshot, of each test that did not pass,
+    every warning and error, and the node counts and totals. A line that is not a dbt event
+    (a macro's `print()`) is shown as it is.
+    """
+    try:
+        event = json.loads(raw)
+        info = event["info"]
+        name, level, message = info["name"], info["level"], str(info["msg"])
+    except (ValueError, KeyError, TypeError):
+        return raw.rstrip("\n") or None
+    if level in ("warn", "error") or name in SHOWN_EVENTS:
+        return message
+    if name == "LogTestResult":
+        status = event.get("data", {}).get("status")
+        return None if status == "pass" else message
+    return None
+
+
+def _relay_progress(process: subprocess.Popen[str]) -> None:
+    assert process.stdout is not None
+    for raw in process.stdout:
+        line = progress_line(raw)
+        if line is not None:
+            print(line, flush=True)
 
 
 def _dbt_executable() -> str:

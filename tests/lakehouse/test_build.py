@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -50,10 +51,11 @@ class Warehouse:
         return run([*JUST, "build"], env=self.env)
 
     def start_build(self) -> subprocess.Popen[str]:
-        """`python -m lakehouse build` in its own process group, returned once dbt has the working
-        copy open (the mirror has started writing it)."""
+        """`python -m lakehouse build --full-refresh` in its own process group, returned once dbt
+        has the working copy open (the mirror has started writing it). A full refresh, because
+        a build with nothing new would not start dbt at all."""
         process = subprocess.Popen(
-            [sys.executable, "-m", "lakehouse", "build"],
+            [sys.executable, "-m", "lakehouse", "build", "--full-refresh"],
             cwd=REPO_ROOT,
             env={**os.environ, **self.env},
             stdout=subprocess.PIPE,
@@ -220,6 +222,57 @@ def test_a_terminated_build_stops_dbt_and_removes_its_working_copy(warehouse: Wa
     assert not Path(f"/proc/{dbt}").exists()
     assert warehouse.state() == good
     assert warehouse.leftovers() == []
+
+
+def test_a_build_with_nothing_new_changes_nothing(warehouse: Warehouse) -> None:
+    good = warehouse.state()
+    again = warehouse.build()
+    assert again.returncode == 0, again.stdout + again.stderr
+    [line] = again.stdout.splitlines()[-1:]
+    assert line.startswith("nothing new since the build of ")
+    assert line.endswith(
+        " (run build-test): bronze and the dbt project are unchanged, so the lakehouse is up to "
+        "date (--full-refresh builds it again)"
+    )
+    assert "dbt build" not in again.stdout
+    assert warehouse.state() == good
+
+
+def test_a_changed_dbt_project_rebuilds_in_full(warehouse: Warehouse) -> None:
+    # As if another version of the project built the file: its recorded fingerprint differs.
+    with duckdb.connect(str(warehouse.published)) as conn:
+        conn.execute("update ops.lakehouse_builds set project_fingerprint = 'other logic'")
+    staged_before = query_lakehouse(
+        warehouse.published, "select distinct dbt_invocation_id from silver.stg_fhir__patients"
+    )
+    rebuilt = warehouse.build()
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    assert (
+        "full refresh: the dbt project (or dbt, DuckDB) changed since the last build, so the "
+        "incremental models are rebuilt from all of bronze"
+    ) in rebuilt.stdout.splitlines()
+    staged_after = query_lakehouse(
+        warehouse.published, "select distinct dbt_invocation_id from silver.stg_fhir__patients"
+    )
+    assert len(staged_after) == 1 and staged_after != staged_before
+    last = query_lakehouse(
+        warehouse.published,
+        "select full_refresh, project_fingerprint <> 'other logic' from ops.lakehouse_builds "
+        "order by built_at desc limit 1",
+    )
+    assert last == [["true", "true"]]
+
+
+def test_progress_shows_each_model_built(warehouse: Warehouse) -> None:
+    first = warehouse.first_build
+    assert first is not None
+    lines = first.stdout.splitlines()
+    built = [line for line in lines if " OK created sql " in line]
+    assert any("model silver.stg_fhir__observations" in line for line in built)
+    assert any("model omop.person" in line for line in built)
+    # Passing tests are counted in dbt's closing line, not listed.
+    assert not [line for line in lines if " PASS " in line]
+    assert any(line.startswith("Done. PASS=") for line in lines)
 
 
 def test_run_results_name_what_failed_and_count_what_was_skipped(tmp_path: Path) -> None:
