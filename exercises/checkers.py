@@ -252,7 +252,9 @@ def _run_results_problems(project: Path) -> list[str]:
     problems = []
     for result in json.loads(path.read_text())["results"]:
         status, node = result["status"], result["unique_id"]
-        kind, name = node.split(".")[0], node.split(".")[-1]
+        # test.<project>.<name>.<hash>, unit_test.<project>.<model>.<name>, model.<project>.<name>
+        parts = node.split(".")
+        kind, name = parts[0], parts[2] if parts[0] == "test" else parts[-1]
         if status in ("error", "fail"):
             message = (result.get("message") or "").strip().splitlines()
             if kind == "test" and status == "fail":
