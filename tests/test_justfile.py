@@ -41,6 +41,7 @@ POSITIONS: dict[str, list[list[str]]] = {
     "trino": [[INJECT]],
     "contracts": [[INJECT], ["check", INJECT], ["diff", "--against", INJECT, INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
+    "learn": [[INJECT], ["show", INJECT], ["check", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
     "synth": [[INJECT]],
     "deploy": [[INJECT]],
