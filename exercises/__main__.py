@@ -13,7 +13,6 @@ has failed. docs/learn.md says more.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -36,7 +35,9 @@ def _parser() -> OneLineParser:
     show.add_argument("id", help="the exercise id, e.g. omop-01")
     show.add_argument("--hint", action="store_true", help="print the hint too")
     show.add_argument(
-        "--solution", action="store_true", help="print the reference solution (after a failed check)"
+        "--solution",
+        action="store_true",
+        help="print the reference solution (after a failed check)",
     )
     check = commands.add_parser("check", help="check your work on an exercise")
     check.add_argument("id", nargs="?", help="the exercise id (default: the next one)")
@@ -57,7 +58,8 @@ def list_exercises() -> int:
     exercises = discover()
     entries = progress.load()
     passed = sum(entries.get(e.id, progress.Entry()).passed for e in exercises)
-    print(f"{passed} of {len(exercises)} exercises passed (progress: {_shown(progress.progress_file())})")
+    where = _shown(progress.progress_file())
+    print(f"{passed} of {len(exercises)} exercises passed (progress: {where})")
     for track, title in TRACKS.items():
         own = [e for e in exercises if e.track == track]
         if not own:
@@ -66,7 +68,11 @@ def list_exercises() -> int:
         for exercise in own:
             entry = entries.get(exercise.id, progress.Entry())
             mark = "x" if entry.passed else " "
-            tries = f"  ({entry.failed_checks} failed checks)" if entry.failed_checks and not entry.passed else ""
+            tries = (
+                f"  ({entry.failed_checks} failed checks)"
+                if entry.failed_checks and not entry.passed
+                else ""
+            )
             print(f"  [{mark}] {exercise.id:<11} {exercise.title}{tries}")
     upcoming = _next(exercises, entries)
     if upcoming is None:
@@ -115,7 +121,8 @@ def check(exercise_id: str | None) -> int:
         exercise = find(exercise_id)
     dataset_root = learn_dir() / "dataset"
     if not (dataset_root / "stamp.json").is_file():
-        print(f"building the exercise dataset ({PATIENTS} patients, seed {SEED}) in {_shown(dataset_root)}")
+        where = _shown(dataset_root)
+        print(f"building the exercise dataset ({PATIENTS} patients, seed {SEED}) in {where}")
     dataset = ensure_dataset(dataset_root)
     fresh = not workspace_dir(exercise).is_dir()
     work = ensure_workspace(exercise)

@@ -97,7 +97,11 @@ def _read(track: str, folder: Path) -> Exercise:
     if not exercise.edit:
         problems.append("no files to edit (edit = [...])")
     starters = {path.as_posix() for path in exercise.starter_files()}
-    problems += [f"edit names {name}, which is no starter file" for name in exercise.edit if name not in starters]
+    problems += [
+        f"edit names {name}, which is no starter file"
+        for name in exercise.edit
+        if name not in starters
+    ]
     if not (folder / "README.md").is_file():
         problems.append("no README.md (the task)")
     if not exercise.solution_dir.is_dir():

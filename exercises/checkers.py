@@ -168,9 +168,10 @@ def _not_athena(name: str, text: str) -> list[str]:
         )
     unknown = sorted({node.name.lower() for node in tree.find_all(exp.Anonymous)})
     if unknown:
+        verb = "is no function" if len(unknown) == 1 else "are no functions"
         problems.append(
-            f"{name}: {', '.join(unknown)} {'is no function' if len(unknown) == 1 else 'are no functions'}"
-            " of Athena (Trino); use one both engines have (docs/parity.md)"
+            f"{name}: {', '.join(unknown)} {verb} of Athena (Trino); use one both engines have "
+            "(docs/parity.md)"
         )
     if any(group.args.get("all") for group in tree.find_all(exp.Group)):
         problems.append(
@@ -192,9 +193,7 @@ def _evaluate_portable_sql(exercise: Exercise, folder: Path, dataset: Dataset) -
         on_athena = _run_query(con, f"{name} (as Athena SQL)", athena_to_duckdb(text))
     different = compare.differences(on_duckdb, on_athena)
     if different:
-        raise WorkProblem(
-            f"{name} returns other rows as Athena SQL than on DuckDB: {different[0]}"
-        )
+        raise WorkProblem(f"{name} returns other rows as Athena SQL than on DuckDB: {different[0]}")
     return on_duckdb
 
 
@@ -213,7 +212,9 @@ def _evaluate_view(exercise: Exercise, folder: Path, dataset: Dataset) -> Result
             try:
                 return compare.from_relation(relation)
             except duckdb.Error as error:
-                raise WorkProblem(f"{name}: {runner.query_error_message(view, str(error))}") from None
+                raise WorkProblem(
+                    f"{name}: {runner.query_error_message(view, str(error))}"
+                ) from None
     except HealthlakeError as error:
         raise WorkProblem(f"{name}: {error}") from None
 
@@ -223,14 +224,26 @@ def _evaluate_view(exercise: Exercise, folder: Path, dataset: Dataset) -> Result
 
 def _dbt(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [DBT, "--no-use-colors", "--no-send-anonymous-usage-stats", *args,
-         "--project-dir", str(project), "--profiles-dir", str(project)],
+        [
+            DBT,
+            "--no-use-colors",
+            "--no-send-anonymous-usage-stats",
+            *args,
+            "--project-dir",
+            str(project),
+            "--profiles-dir",
+            str(project),
+        ],
         cwd=project,
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "DBT_TARGET_PATH": str(project / "target"),
-             "DBT_LOG_PATH": str(project / "logs"), "DO_NOT_TRACK": "1"},
+        env={
+            **os.environ,
+            "DBT_TARGET_PATH": str(project / "target"),
+            "DBT_LOG_PATH": str(project / "logs"),
+            "DO_NOT_TRACK": "1",
+        },
     )
 
 
@@ -287,10 +300,10 @@ def _required_tests(manifest: dict[str, Any], required: list[str]) -> list[str]:
             continue
         attached = (node.get("attached_node") or "").split(".")[-1]
         present.add(f"{attached}.{node.get('column_name')}: {node['test_metadata']['name']}")
+    missing = [spec.split(": ") for spec in required if spec not in present]
     return [
-        f"add a {spec.split(': ')[1]} test on {spec.split(': ')[0]} (data_tests: in the model's yml)"
-        for spec in required
-        if spec not in present
+        f"add a {test} test on {column} (data_tests: in the model's yml)"
+        for column, test in missing
     ]
 
 
@@ -308,26 +321,36 @@ def _profiles(project: Path, database: Path) -> None:
             "outputs": {
                 "duckdb": {"type": "duckdb", "path": str(database), "schema": "main", "threads": 1},
                 # Compiles without AWS: `dbt compile --no-populate-cache` never connects.
-                "athena": {"type": "athena", "region_name": "us-east-1",
-                           "s3_staging_dir": "s3://learn/staging/",
-                           "database": "awsdatacatalog", "schema": "main"},
+                "athena": {
+                    "type": "athena",
+                    "region_name": "us-east-1",
+                    "s3_staging_dir": "s3://learn/staging/",
+                    "database": "awsdatacatalog",
+                    "schema": "main",
+                },
             },
         }
     }
     (project / "profiles.yml").write_text(json.dumps(profile, indent=2))
 
 
-def _copy_tables(dataset: Dataset, database: Path, tables: list[str], filters: dict[str, str]) -> None:
+def _copy_tables(
+    dataset: Dataset, database: Path, tables: list[str], filters: dict[str, str]
+) -> None:
     with duckdb.connect(str(database)) as con:
         con.execute("attach ? as learn (read_only)", [str(dataset.database)])
         con.execute("create schema omop")
         for table in tables:
             where = filters.get(table, "true")
-            con.execute(f"create table omop.{table} as select * from learn.omop.{table} where {where}")
+            con.execute(
+                f"create table omop.{table} as select * from learn.omop.{table} where {where}"
+            )
 
 
 @contextmanager
-def _dbt_project(folder: Path, dataset: Dataset, tables: list[str], filters: dict[str, str]) -> Iterator[Path]:
+def _dbt_project(
+    folder: Path, dataset: Dataset, tables: list[str], filters: dict[str, str]
+) -> Iterator[Path]:
     """A copy of the learner's project (their folder stays clean of target/ and logs/) with a
     profile onto a fresh DuckDB file holding copies of the OMOP tables it reads."""
     with tempfile.TemporaryDirectory(prefix="healthlake-learn-dbt-") as tmp:
@@ -383,11 +406,14 @@ def _unit_test_problems(
 ) -> list[str]:
     """The model needs a unit test, and it must fail on a broken version of the model."""
     tests = [
-        test for test in manifest.get("unit_tests", {}).values()
+        test
+        for test in manifest.get("unit_tests", {}).values()
         if f"model.learner.{model}" in test.get("depends_on", {}).get("nodes", [])
     ]
     if not tests:
-        return [f"write a unit test of {model} (unit_tests: in its yml, with given and expect rows)"]
+        return [
+            f"write a unit test of {model} (unit_tests: in its yml, with given and expect rows)"
+        ]
     model_file = project / _model_node(manifest, model)["original_file_path"]
     model_file.write_text(str(spec["mutant"]))
     result = _dbt(project, "test", "--select", f"{model},test_type:unit")
@@ -400,7 +426,9 @@ def _unit_test_problems(
 
 
 def _athena_sql(project: Path, model: str) -> str:
-    result = _dbt(project, "compile", "--no-populate-cache", "--target", "athena", "--select", model)
+    result = _dbt(
+        project, "compile", "--no-populate-cache", "--target", "athena", "--select", model
+    )
     compiled = next((project / "target" / "compiled").rglob(f"{model}.sql"), None)
     if result.returncode != 0 or compiled is None:
         raise WorkProblem(_dbt_output_problem(result, "compile --target athena"))
@@ -427,7 +455,9 @@ def _evaluate_dbt_parity(exercise: Exercise, folder: Path, dataset: Dataset) -> 
             )
     different = compare.differences(native, offline)
     if different:
-        raise WorkProblem(f"model {model} returns other rows for Athena than on DuckDB: {different[0]}")
+        raise WorkProblem(
+            f"model {model} returns other rows for Athena than on DuckDB: {different[0]}"
+        )
     return native
 
 
@@ -450,7 +480,9 @@ def fresh_bronze(dataset: Dataset, setup: str) -> Iterator[Any]:
             load_generated(catalog, dataset.generated, "learn-run-1")
             if setup == "interrupted":
                 fhir = dataset.more / "fhir"
-                load_fhir(catalog, [fhir / "Patient.ndjson", fhir / "Encounter.ndjson"], "learn-run-2")
+                load_fhir(
+                    catalog, [fhir / "Patient.ndjson", fhir / "Encounter.ndjson"], "learn-run-2"
+                )
             else:
                 load_generated(catalog, dataset.more, "learn-run-2")
             yield catalog
@@ -489,12 +521,12 @@ def _learner_function(path: Path, name: str) -> Callable[..., Any]:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
-    except Exception as error:  # noqa: BLE001 - any mistake in the learner's file is a finding
+    except Exception as error:
         raise WorkProblem(_raised(path, "importing it", error)) from None
     function = getattr(module, name, None)
     if not callable(function):
         raise WorkProblem(f"{path.name} defines no function {name}(); the task asks for one")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def _raised(path: Path, during: str, error: BaseException) -> str:
@@ -511,7 +543,7 @@ def _evaluate_python(exercise: Exercise, folder: Path, dataset: Dataset) -> Resu
         arguments = {"catalog": catalog, "second_run": dataset.more}
         try:
             returned = function(*[arguments[name] for name in spec.get("arguments", ["catalog"])])
-        except Exception as error:  # noqa: BLE001 - any mistake in the learner's code is a finding
+        except Exception as error:
             raise WorkProblem(_raised(path, f"{spec['function']}()", error)) from None
         observer = spec.get("observe")
         if observer:
@@ -524,7 +556,11 @@ def _evaluate_python(exercise: Exercise, folder: Path, dataset: Dataset) -> Resu
         raise WorkProblem(
             f"{spec['function']}() must return a list of rows, each a tuple of "
             f"{len(columns)} value(s) ({', '.join(columns)}); it returned {type(returned).__name__}"
-            + (f" of {type(returned[0]).__name__}" if isinstance(returned, (list, tuple)) and returned else "")
+            + (
+                f" of {type(returned[0]).__name__}"
+                if isinstance(returned, (list, tuple)) and returned
+                else ""
+            )
         )
     return compare.from_rows(columns, returned)
 

@@ -25,18 +25,38 @@ DECIMALS = 6
 # DuckDB's type names by family: a learner's count may be a BIGINT where the solution's is a
 # HUGEINT, and a rate a DECIMAL where it is a DOUBLE; those are the same answer.
 _FAMILIES = {
-    "integer": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                "UINTEGER", "UBIGINT", "UHUGEINT"),
+    "integer": (
+        "TINYINT",
+        "SMALLINT",
+        "INTEGER",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINTEGER",
+        "UBIGINT",
+        "UHUGEINT",
+    ),
     "number": ("FLOAT", "DOUBLE", "DECIMAL"),
     "text": ("VARCHAR",),
     "date": ("DATE",),
-    "timestamp": ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S",
-                  "TIMESTAMP WITH TIME ZONE"),
+    "timestamp": (
+        "TIMESTAMP",
+        "TIMESTAMP_NS",
+        "TIMESTAMP_MS",
+        "TIMESTAMP_S",
+        "TIMESTAMP WITH TIME ZONE",
+    ),
     "boolean": ("BOOLEAN",),
 }
-_ARTICLE = {"integer": "an integer", "number": "a number", "text": "text", "date": "a date",
-            "timestamp": "a timestamp", "boolean": "a boolean"}
-_MORE_SHOWN = 1
+_ARTICLE = {
+    "integer": "an integer",
+    "number": "a number",
+    "text": "text",
+    "date": "a date",
+    "timestamp": "a timestamp",
+    "boolean": "a boolean",
+}
 
 
 def type_family(type_name: str) -> str:
@@ -77,9 +97,7 @@ class Result:
 
     def to_json(self) -> str:
         """The result as JSON, to cache."""
-        return json.dumps(
-            {"columns": self.columns, "families": self.families, "rows": self.rows}
-        )
+        return json.dumps({"columns": self.columns, "families": self.families, "rows": self.rows})
 
     @classmethod
     def from_json(cls, text: str) -> Result:
@@ -129,7 +147,9 @@ def from_relation(relation: duckdb.DuckDBPyRelation) -> Result:
 
 def _shown(columns: Sequence[str], row_json: str) -> str:
     values = json.loads(row_json)
-    return ", ".join(f"{column}={json.dumps(value)}" for column, value in zip(columns, values, strict=True))
+    return ", ".join(
+        f"{column}={json.dumps(value)}" for column, value in zip(columns, values, strict=True)
+    )
 
 
 def differences(expected: Result, actual: Result, *, ordered: bool = False) -> list[str]:
@@ -160,8 +180,9 @@ def differences(expected: Result, actual: Result, *, ordered: bool = False) -> l
         if extra:
             example = sorted(extra_rows)[0]
             repeated = actual.rows.count(example) > 1 and example in want_rows
+            shown = _shown(actual.columns, example)
             parts.append(
-                f"{extra} extra row{'s' if extra != 1 else ''} (e.g. {_shown(actual.columns, example)}"
+                f"{extra} extra row{'s' if extra != 1 else ''} (e.g. {shown}"
                 f"{', returned more than once' if repeated else ''})"
             )
         return [

@@ -23,7 +23,11 @@ def _check_with(
 def test_a_missing_row_is_counted_never_shown(learn_dataset: Dataset, tmp_path: Path) -> None:
     cohort = find("omop-03")
     problems = _check_with(
-        cohort, learn_dataset, tmp_path, "query.sql", "select person_id from omop.person where false"
+        cohort,
+        learn_dataset,
+        tmp_path,
+        "query.sql",
+        "select person_id from omop.person where false",
     )
     assert len(problems) == 1
     assert problems[0].startswith("7 rows missing; you returned 0 rows")

@@ -12,5 +12,7 @@ def answer(catalog: Any) -> list[tuple[Any, ...]]:
     fields = ("resource_id",)
     before = table.scan(snapshot_id=first.snapshot_id, selected_fields=fields).to_arrow()
     now = table.scan(selected_fields=fields).to_arrow()
-    added = set(now.column("resource_id").to_pylist()) - set(before.column("resource_id").to_pylist())
+    added = set(now.column("resource_id").to_pylist()) - set(
+        before.column("resource_id").to_pylist()
+    )
     return [(resource_id,) for resource_id in sorted(added)]
