@@ -185,9 +185,10 @@ def differences(expected: Result, actual: Result, *, ordered: bool = False) -> l
                 f"{extra} extra row{'s' if extra != 1 else ''} (e.g. {shown}"
                 f"{', returned more than once' if repeated else ''})"
             )
+        returned = len(actual.rows)
         return [
-            f"{', '.join(parts)}; you returned {len(actual.rows)} rows, "
-            f"{len(actual.rows) - extra} of them right"
+            f"{', '.join(parts)}; you returned {returned} row{'s' if returned != 1 else ''}, "
+            f"{returned - extra} of {'them' if returned != 1 else 'it'} right"
         ]
     if ordered and expected.rows != actual.rows:
         return ["the rows are right but not in the order the task asks for"]

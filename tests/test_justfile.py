@@ -181,6 +181,8 @@ def test_build_refuses_an_unknown_target() -> None:
         (["read-bronze", "t", "--run", "r"], "-m iceberg read t --run r"),
         (["ingest-fhir", "a b"], "-m iceberg ingest-fhir 'a b'"),
         (["parity"], "scripts/parity.py"),
+        (["learn"], "-m exercises"),
+        (["learn", "check", "a b"], "-m exercises check 'a b'"),
     ],
 )
 def test_defaults_and_arguments_reach_the_program_as_they_are(
