@@ -13,6 +13,7 @@ has failed. docs/learn.md says more.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -160,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         return list_exercises()
     except HealthlakeError as error:
         return print_error(error)
+    except BrokenPipeError:  # `just learn | head`: the reader has what it wanted
+        sys.stdout = Path(os.devnull).open("w")  # noqa: SIM115 - quiets the flush at exit
+        return 0
 
 
 if __name__ == "__main__":
