@@ -20,12 +20,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    import duckdb
 
 from common.paths import warehouse_dir
-from generators.config import GeneratorConfig
-from generators.output import continue_after, generate
 
 # Raise it when what the dataset holds changes (a new table or defect), so caches are rebuilt.
 DATASET_VERSION = "1"
@@ -93,6 +93,12 @@ def ensure_dataset(root: Path | None = None) -> Dataset:
 
 
 def _build(dataset: Dataset) -> None:
+    # Imported here: listing and showing exercises (which read learn_dir) stay light.
+    import duckdb
+
+    from generators.config import GeneratorConfig
+    from generators.output import continue_after, generate
+
     config = GeneratorConfig(patients=PATIENTS, seed=SEED, batch_size=BATCH_SIZE)
     generate(config, dataset.generated)
     more_config, start = continue_after(
