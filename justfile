@@ -170,6 +170,14 @@ contracts action="check" *args="":
     if [ $# -eq 2 ] && [ -z "$2" ]; then set -- "$1"; fi
     python -m contracts "$@"
 
+# Exercises that check themselves: `just learn` (tracks, progress, the next one), `just learn show ID [--hint] [--solution]`, `just learn check [ID]`
+[no-exit-message]
+learn *args="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
+    python -m exercises "$@"
+
 # Run the full test suite (lint, then pytest with coverage); with arguments, only the tests they select
 [no-exit-message]
 test *args="":

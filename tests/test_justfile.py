@@ -41,6 +41,7 @@ POSITIONS: dict[str, list[list[str]]] = {
     "trino": [[INJECT]],
     "contracts": [[INJECT], ["check", INJECT], ["diff", "--against", INJECT, INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
+    "learn": [[INJECT], ["show", INJECT], ["check", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
     "synth": [[INJECT]],
     "deploy": [[INJECT]],
@@ -180,6 +181,8 @@ def test_build_refuses_an_unknown_target() -> None:
         (["read-bronze", "t", "--run", "r"], "-m iceberg read t --run r"),
         (["ingest-fhir", "a b"], "-m iceberg ingest-fhir 'a b'"),
         (["parity"], "scripts/parity.py"),
+        (["learn"], "-m exercises"),
+        (["learn", "check", "a b"], "-m exercises check 'a b'"),
     ],
 )
 def test_defaults_and_arguments_reach_the_program_as_they_are(
