@@ -196,12 +196,13 @@ test *args="":
         pytest --cov --cov-report=term:skip-covered --cov-fail-under=89
     fi
 
-# Lint Python (ruff, ruff format, mypy) and SQL (sqlfluff)
+# Lint Python (ruff, ruff format, mypy) and SQL (sqlfluff); check the generated dbt files
 lint:
     ruff check .
     ruff format --check .
     mypy
     python -m views.dbt_models --check
+    python -m contracts lakeformation --check
     cd "$DBT_PROJECT_DIR" && sqlfluff lint models macros --disable-progress-bar
 
 # Build the documentation site (mkdocs.yml, docs/) into site/; --strict: a broken link or anchor fails it

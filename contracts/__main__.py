@@ -3,10 +3,13 @@
 python -m contracts check                   # validate every contract and compare it with dbt
 python -m contracts diff OLD NEW            # what changed between two contract files
 python -m contracts diff --against REV NEW  # ... between NEW and its version at git revision REV
+python -m contracts lakeformation [--check] # write (check) the LF-tag config of the model yml
 
 `check` prints one line per contract (ok, or what is wrong) and exits 1 if any fails. `diff`
 prints each change and whether it breaks consumers; a breaking change without a major version
-bump is an error (exit 2). docs/governance.md says more.
+bump is an error (exit 2). `lakeformation` writes dbt-athena's `lf_tags_config` of each product
+model from the contracts' classifications; with --check it writes nothing and exits 1 if a yml
+differs. docs/governance.md says more.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from common.paths import REPO_ROOT
 from contracts.diff import diff, needs_major_bump
 from contracts.drift import MODELS_DIR, drift
 from contracts.exceptions import BreakingChangeError, ContractError
+from contracts.lakeformation import yml_updates
 from contracts.model import Contract, contract_paths, load, parse
 
 
@@ -36,7 +40,37 @@ def _parser() -> argparse.ArgumentParser:
     changes = commands.add_parser("diff", help="what changed between two versions of a contract")
     changes.add_argument("--against", metavar="REV", help="the old version: NEW at git REV")
     changes.add_argument("files", nargs="+", type=path_argument, help="OLD NEW, or NEW with REV")
+    tags = commands.add_parser(
+        "lakeformation", help="write the LF-tag config of the product model yml files"
+    )
+    tags.add_argument("--check", action="store_true", help="write nothing; exit 1 on a difference")
+    tags.add_argument(
+        "--models", type=path_argument, default=MODELS_DIR, help="the dbt models folder"
+    )
     return parser
+
+
+def _shown(path: Path) -> str:
+    resolved = path.resolve()
+    return str(resolved.relative_to(REPO_ROOT) if resolved.is_relative_to(REPO_ROOT) else path)
+
+
+def lakeformation(models_dir: Path, *, check_only: bool) -> int:
+    """Write (or with check_only, compare) the Lake Formation config of the product models."""
+    updates = yml_updates([load(path) for path in contract_paths()], models_dir)
+    for update in updates:
+        shown = _shown(update.path)
+        if check_only:
+            print(f"{shown}: Lake Formation config differs from the contracts")
+        else:
+            update.path.write_text(update.text, encoding="utf-8")
+            print(f"{shown}: Lake Formation config written")
+    if check_only and updates:
+        print("run 'just contracts lakeformation' to write it")
+        return 1
+    if not updates:
+        print("Lake Formation config of every product model matches the contracts")
+    return 0
 
 
 def check(paths: list[Path], models_dir: Path) -> int:
@@ -107,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "check":
             return check(args.paths or contract_paths(), args.models)
+        if args.command == "lakeformation":
+            return lakeformation(args.models, check_only=args.check)
         if args.against:
             if len(args.files) != 1:
                 parser.error("diff --against REV takes one contract file")
