@@ -1,10 +1,12 @@
 """Command line of the data contracts (contracts/*.odcs.yaml).
 
-python -m contracts check                   # validate every contract and compare it with dbt
+python -m contracts check                   # validate every contract and the policies
 python -m contracts diff OLD NEW            # what changed between two contract files
 python -m contracts diff --against REV NEW  # ... between NEW and its version at git revision REV
 
-`check` prints one line per contract (ok, or what is wrong) and exits 1 if any fails. `diff`
+`check` prints one line per contract and one for contracts/policies.yml (ok, or what is wrong)
+and exits 1 if any fails; it compares the contracts with the dbt model yml and the policies
+with the contracts. `diff`
 prints each change and whether it breaks consumers; a breaking change without a major version
 bump is an error (exit 2). docs/governance.md says more.
 """
@@ -23,15 +25,19 @@ from contracts.diff import diff, needs_major_bump
 from contracts.drift import MODELS_DIR, drift
 from contracts.exceptions import BreakingChangeError, ContractError
 from contracts.model import Contract, contract_paths, load, parse
+from contracts.policies import POLICIES_PATH, check_against_contracts, load_policies
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m contracts", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="validate every contract and compare it with dbt")
+    check = commands.add_parser("check", help="validate every contract and the policies")
     check.add_argument("paths", nargs="*", type=path_argument, help="contracts (default: all)")
     check.add_argument(
         "--models", type=path_argument, default=MODELS_DIR, help="the dbt models folder"
+    )
+    check.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
     )
     changes = commands.add_parser("diff", help="what changed between two versions of a contract")
     changes.add_argument("--against", metavar="REV", help="the old version: NEW at git REV")
@@ -39,8 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def check(paths: list[Path], models_dir: Path) -> int:
-    """Validate each contract, then compare all with the model yml; one line per contract."""
+def check(paths: list[Path], models_dir: Path, policies_path: Path = POLICIES_PATH) -> int:
+    """Validate each contract, then compare all with the model yml; one line per contract, and
+    one for the policies, checked against every contract."""
     valid: list[Contract] = []
     failed = 0
     for path in paths:
@@ -65,6 +72,14 @@ def check(paths: list[Path], models_dir: Path) -> int:
             if problem.startswith("model "):
                 failed += 1
                 print(problem)
+    try:
+        policies = load_policies(policies_path)
+        check_against_contracts(policies, valid)
+        roles = ", ".join(policies.roles)
+        print(f"{policies_path.name}: ok ({len(policies.roles)} roles: {roles})")
+    except ContractError as error:
+        print(error)
+        failed += 1
     return 1 if failed else 0
 
 
@@ -106,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
-            return check(args.paths or contract_paths(), args.models)
+            return check(args.paths or contract_paths(), args.models, args.policies)
         if args.against:
             if len(args.files) != 1:
                 parser.error("diff --against REV takes one contract file")
