@@ -1,11 +1,13 @@
 """Command line of the data contracts (contracts/*.odcs.yaml).
 
-python -m contracts check                   # validate every contract and compare it with dbt
+python -m contracts check                   # validate every contract and the policies
 python -m contracts diff OLD NEW            # what changed between two contract files
 python -m contracts diff --against REV NEW  # ... between NEW and its version at git revision REV
 python -m contracts lakeformation [--check] # write (check) the LF-tag config of the model yml
 
-`check` prints one line per contract (ok, or what is wrong) and exits 1 if any fails. `diff`
+`check` prints one line per contract and one for contracts/policies.yml (ok, or what is wrong)
+and exits 1 if any fails; it compares the contracts with the dbt model yml and the policies
+with the contracts. `diff`
 prints each change and whether it breaks consumers; a breaking change without a major version
 bump is an error (exit 2). `lakeformation` writes dbt-athena's `lf_tags_config` of each product
 model from the contracts' classifications; with --check it writes nothing and exits 1 if a yml
@@ -26,16 +28,20 @@ from contracts.diff import diff, needs_major_bump
 from contracts.drift import MODELS_DIR, drift
 from contracts.exceptions import BreakingChangeError, ContractError
 from contracts.lakeformation import yml_updates
-from contracts.model import Contract, contract_paths, load, parse
+from contracts.model import Contract, contract_paths, load, parse, shown
+from contracts.policies import POLICIES_PATH, check_against_contracts, load_policies
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m contracts", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="validate every contract and compare it with dbt")
+    check = commands.add_parser("check", help="validate every contract and the policies")
     check.add_argument("paths", nargs="*", type=path_argument, help="contracts (default: all)")
     check.add_argument(
         "--models", type=path_argument, default=MODELS_DIR, help="the dbt models folder"
+    )
+    check.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
     )
     changes = commands.add_parser("diff", help="what changed between two versions of a contract")
     changes.add_argument("--against", metavar="REV", help="the old version: NEW at git REV")
@@ -50,21 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _shown(path: Path) -> str:
-    resolved = path.resolve()
-    return str(resolved.relative_to(REPO_ROOT) if resolved.is_relative_to(REPO_ROOT) else path)
-
-
 def lakeformation(models_dir: Path, *, check_only: bool) -> int:
     """Write (or with check_only, compare) the Lake Formation config of the product models."""
     updates = yml_updates([load(path) for path in contract_paths()], models_dir)
     for update in updates:
-        shown = _shown(update.path)
+        where = shown(update.path)
         if check_only:
-            print(f"{shown}: Lake Formation config differs from the contracts")
+            print(f"{where}: Lake Formation config differs from the contracts")
         else:
             update.path.write_text(update.text, encoding="utf-8")
-            print(f"{shown}: Lake Formation config written")
+            print(f"{where}: Lake Formation config written")
     if check_only and updates:
         print("run 'just contracts lakeformation' to write it")
         return 1
@@ -73,8 +74,9 @@ def lakeformation(models_dir: Path, *, check_only: bool) -> int:
     return 0
 
 
-def check(paths: list[Path], models_dir: Path) -> int:
-    """Validate each contract, then compare all with the model yml; one line per contract."""
+def check(paths: list[Path], models_dir: Path, policies_path: Path = POLICIES_PATH) -> int:
+    """Validate each contract, then compare all with the model yml; one line per contract, and
+    one for the policies, checked against every contract."""
     valid: list[Contract] = []
     failed = 0
     for path in paths:
@@ -99,6 +101,14 @@ def check(paths: list[Path], models_dir: Path) -> int:
             if problem.startswith("model "):
                 failed += 1
                 print(problem)
+    try:
+        policies = load_policies(policies_path)
+        check_against_contracts(policies, valid)
+        roles = ", ".join(policies.roles)
+        print(f"{policies_path.name}: ok ({len(policies.roles)} roles: {roles})")
+    except ContractError as error:
+        print(error)
+        failed += 1
     return 1 if failed else 0
 
 
@@ -140,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
-            return check(args.paths or contract_paths(), args.models)
+            return check(args.paths or contract_paths(), args.models, args.policies)
         if args.command == "lakeformation":
             return lakeformation(args.models, check_only=args.check)
         if args.against:

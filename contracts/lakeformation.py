@@ -25,10 +25,9 @@ from typing import Any
 
 import yaml
 
-from common.paths import REPO_ROOT
 from contracts.drift import MODELS_DIR, dbt_models
 from contracts.exceptions import ContractDriftError
-from contracts.model import CLASSIFICATIONS, Contract, Table
+from contracts.model import CLASSIFICATIONS, Contract, Table, shown
 
 # The LF-tag of every column (values: model.CLASSIFICATIONS) and the one of every table.
 CLASSIFICATION_TAG = "classification"
@@ -95,7 +94,7 @@ def _with_block(path: Path, text: str, model: str, block: list[str]) -> str:
         columns = lines.index(_COLUMNS_LINE, start)
     except ValueError as error:
         raise ContractDriftError(
-            f"{_shown(path)}: model {model} is not laid out as '  - name: {model}' followed by "
+            f"{shown(path)}: model {model} is not laid out as '  - name: {model}' followed by "
             f"'{_COLUMNS_LINE.strip()}'; the Lake Formation config cannot be placed"
         ) from error
     head = lines[start:columns]
@@ -103,17 +102,10 @@ def _with_block(path: Path, text: str, model: str, block: list[str]) -> str:
         head = head[: head.index(MARKER)]
     if any(line.startswith("    config:") for line in head):
         raise ContractDriftError(
-            f"{_shown(path)}: model {model} has a config: block of its own; the model config "
+            f"{shown(path)}: model {model} has a config: block of its own; the model config "
             "of the products is generated (move it to dbt_project.yml or the contract)"
         )
     return "\n".join([*lines[:start], *head, *block, *lines[columns:]]) + "\n"
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
 
 
 def yml_updates(contracts: Iterable[Contract], models_dir: Path = MODELS_DIR) -> list[YmlUpdate]:
