@@ -53,12 +53,18 @@ def _parser() -> argparse.ArgumentParser:
     tags.add_argument(
         "--models", type=path_argument, default=MODELS_DIR, help="the dbt models folder"
     )
+    tags.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
+    )
     return parser
 
 
-def lakeformation(models_dir: Path, *, check_only: bool) -> int:
+def lakeformation(models_dir: Path, policies_path: Path, *, check_only: bool) -> int:
     """Write (or with check_only, compare) the Lake Formation config of the product models."""
-    updates = yml_updates([load(path) for path in contract_paths()], models_dir)
+    contracts = [load(path) for path in contract_paths()]
+    policies = load_policies(policies_path)
+    check_against_contracts(policies, contracts)
+    updates = yml_updates(contracts, policies, models_dir)
     for update in updates:
         where = shown(update.path)
         if check_only:
@@ -152,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return check(args.paths or contract_paths(), args.models, args.policies)
         if args.command == "lakeformation":
-            return lakeformation(args.models, check_only=args.check)
+            return lakeformation(args.models, args.policies, check_only=args.check)
         if args.against:
             if len(args.files) != 1:
                 parser.error("diff --against REV takes one contract file")

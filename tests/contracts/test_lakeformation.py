@@ -1,10 +1,13 @@
-"""Lake Formation from the contracts: the LF-tag config written into the model yml, as dbt
-compiles it for the athena target, and as dbt-athena applies it to Lake Formation (moto)."""
+"""Lake Formation from the contracts and policies: what each role is granted, the LF-tag and
+data cell filter config written into the model yml, as dbt compiles it for the athena target,
+and as dbt-athena applies it to Lake Formation (moto)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,14 +17,21 @@ import pytest
 
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR
 from contracts.drift import MODELS_DIR, PRODUCT_FOLDERS
+from contracts.exceptions import PolicyInvalidError
 from contracts.lakeformation import (
     CLASSIFICATION_TAG,
     DATA_PRODUCT_TAG,
+    filter_name,
     lf_tag_values,
     model_configs,
+    principal_variable,
+    role_access,
 )
 from contracts.model import Contract, contract_paths, load
+from contracts.policies import Policies, load_policies, parse_policies
 from tests.conftest import one_line_error, python_module, run
+
+REGIONAL_ARN = "arn:aws:iam::123456789012:role/healthlake-test-regional-analyst"
 
 
 @pytest.fixture(scope="module")
@@ -30,11 +40,18 @@ def contracts() -> list[Contract]:
 
 
 @pytest.fixture(scope="module")
+def policies() -> Policies:
+    return load_policies()
+
+
+@pytest.fixture(scope="module")
 def athena_manifest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The manifest of `dbt parse --target athena`: what dbt-athena reads each model's config
-    from (no AWS call: parse connects to nothing)."""
+    """The manifest of `dbt parse --target athena` where the stack runs dbt (the regional
+    role's ARN in its variable): what dbt-athena reads each model's config from (no AWS call:
+    parse connects to nothing)."""
     root = tmp_path_factory.mktemp("athena_parse")
     env = {
+        principal_variable("regional_analyst"): REGIONAL_ARN,
         "AWS_REGION": "us-east-1",
         "HEALTHLAKE_ATHENA_S3_STAGING_DIR": "s3://results-bucket/athena/",
         "HEALTHLAKE_ATHENA_S3_DATA_DIR": "s3://lake-bucket/dbt/",
@@ -55,6 +72,50 @@ def _models_copy(tmp_path: Path) -> Path:
     for folder in PRODUCT_FOLDERS:
         shutil.copytree(MODELS_DIR / folder, models / folder)
     return models
+
+
+def test_each_role_is_granted_what_its_policy_leaves_unmasked(
+    policies: Policies, contracts: list[Contract]
+) -> None:
+    access = role_access(policies, contracts)
+    products = tuple(contract.name for contract in contracts)
+    assert access["clinician_researcher"].expression == {
+        CLASSIFICATION_TAG: ("phi", "pii", "internal", "public"),
+        DATA_PRODUCT_TAG: products,
+    }
+    # PHI and PII are masked for the analyst: Lake Formation hides those columns.
+    assert access["analyst"].expression == {
+        CLASSIFICATION_TAG: ("internal", "public"),
+        DATA_PRODUCT_TAG: products,
+    }
+    regional = access["regional_analyst"]
+    assert regional.expression is None
+    # Rows of its states where the policy masks nothing; tables with masked columns need
+    # masked tables, which Lake Formation cannot make.
+    assert regional.row_filters == {"agg_condition_prevalence": "state IN ('CA', 'OR', 'WA')"}
+    assert set(regional.unserved) == {"dim_patient", "location"}
+
+
+def test_a_masked_column_of_a_classification_granted_raw_is_refused(
+    contracts: list[Contract],
+) -> None:
+    text = load_policies().path.read_text()
+    # A mask on an internal column: a tag grant on `internal` would show its raw values.
+    edited = text.replace("      location.zip: zip3\n", "      location.state: zip3\n", 1)
+    assert edited != text
+    policies = parse_policies(Path("policies.yml"), edited)
+    with pytest.raises(PolicyInvalidError, match=r"location\.state is masked \(zip3\)"):
+        role_access(policies, contracts)
+
+
+def test_a_row_filter_value_is_a_literal_never_sql(contracts: list[Contract]) -> None:
+    text = load_policies().path.read_text()
+    edited = text.replace("values: [CA, OR, WA]", 'values: ["CA\') or (1 = 1"]', 1)
+    assert edited != text
+    access = role_access(parse_policies(Path("policies.yml"), edited), contracts)
+    assert access["regional_analyst"].row_filters["agg_condition_prevalence"] == (
+        "state IN ('CA'') or (1 = 1')"
+    )
 
 
 def test_the_model_yml_holds_what_the_contracts_give() -> None:
@@ -90,9 +151,9 @@ def test_a_model_config_of_its_own_is_refused_in_one_line(tmp_path: Path) -> Non
 
 
 def test_athena_compiles_every_product_with_its_columns_classified(
-    athena_manifest: dict[str, Any], contracts: list[Contract]
+    athena_manifest: dict[str, Any], contracts: list[Contract], policies: Policies
 ) -> None:
-    expected = model_configs(contracts)
+    expected = model_configs(contracts, policies)
     nodes = {
         node["name"]: node
         for node in athena_manifest["nodes"].values()
@@ -112,9 +173,66 @@ def test_athena_compiles_every_product_with_its_columns_classified(
             assert tagged == {c.name: c.classification for c in table.columns}, table.name
             assert set(tagged) == set(nodes[table.name]["columns"]), table.name
     # Staging, intermediate and ops are no data product: Lake Formation tags none of them.
+    assert not any(
+        "lf_grants" in node["config"] for node in nodes.values() if node["name"] not in expected
+    )
     untagged = {name for name, node in nodes.items() if "lf_tags_config" not in node["config"]}
     assert untagged == set(nodes) - set(expected)
     assert any(name.startswith("stg_") for name in untagged)
+
+
+def test_athena_compiles_the_row_filters_as_data_cell_filters(
+    athena_manifest: dict[str, Any], policies: Policies
+) -> None:
+    grants = {
+        node["name"]: node["config"]["lf_grants"]
+        for node in athena_manifest["nodes"].values()
+        if "lf_grants" in node["config"]
+    }
+    assert grants == {
+        "agg_condition_prevalence": {
+            "data_cell_filters": {
+                "enabled": True,
+                "filters": {
+                    filter_name("regional_analyst"): {
+                        "row_filter": "state IN ('CA', 'OR', 'WA')",
+                        "principals": [REGIONAL_ARN],
+                    }
+                },
+            }
+        }
+    }
+    # The policy's states, as dbt-athena hands the filter to CreateDataCellsFilter.
+    from dbt.adapters.athena.lakeformation import LfGrantsConfig
+
+    config = LfGrantsConfig(**grants["agg_condition_prevalence"])
+    table_data = config.data_cell_filters.filters["regional_analyst_rows"].to_api_repr(
+        "123456789012", "gold", "agg_condition_prevalence", "regional_analyst_rows"
+    )
+    assert table_data["RowFilter"] == {"FilterExpression": "state IN ('CA', 'OR', 'WA')"}
+    values = policies.role("regional_analyst").row_filter
+    assert values is not None and values.values == ("CA", "OR", "WA")
+
+
+def test_without_the_principal_the_filters_are_off(tmp_path: Path) -> None:
+    # dbt on DuckDB or Trino, or on Athena outside the stack: no principal, no filter to make.
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name != principal_variable("regional_analyst")
+    }
+    result = subprocess.run(
+        ["dbt", "parse", "--target", "lint", "--profiles-dir", str(PROFILES_DIR)],
+        cwd=DBT_PROJECT_DIR,
+        env={**env, "DBT_TARGET_PATH": str(tmp_path / "t"), "DBT_LOG_PATH": str(tmp_path / "l")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((tmp_path / "t" / "manifest.json").read_text())
+    grants = manifest["nodes"]["model.healthlake.agg_condition_prevalence"]["config"]["lf_grants"]
+    assert grants["data_cell_filters"]["enabled"] is False
 
 
 def test_dbt_athena_tags_the_columns_in_lake_formation(
