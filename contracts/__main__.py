@@ -4,14 +4,18 @@ python -m contracts check                   # validate every contract and the po
 python -m contracts diff OLD NEW            # what changed between two contract files
 python -m contracts diff --against REV NEW  # ... between NEW and its version at git revision REV
 python -m contracts lakeformation [--check] # write (check) the LF-tag config of the model yml
+python -m contracts publish [ROLE ...]      # warehouse/published/<role>.duckdb (every role if none)
+python -m contracts access ROLE             # what a role can read: tables, columns, masks, rows
 
 `check` prints one line per contract and one for contracts/policies.yml (ok, or what is wrong)
 and exits 1 if any fails; it compares the contracts with the dbt model yml and the policies
 with the contracts. `diff`
 prints each change and whether it breaks consumers; a breaking change without a major version
-bump is an error (exit 2). `lakeformation` writes dbt-athena's `lf_tags_config` of each product
-model from the contracts' classifications; with --check it writes nothing and exits 1 if a yml
-differs. docs/governance.md says more.
+bump is an error (exit 2). `publish` writes each role's file with only what the role may see;
+an unknown role is a one-line error (exit 2) and nothing is published. `lakeformation` writes
+the Lake Formation config (dbt-athena's `lf_tags_config`, `lf_grants`) of each product model
+from the contracts and policies; with --check it writes nothing and exits 1 if a yml differs.
+docs/governance.md says more.
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ from pathlib import Path
 from common.cli import OneLineParser, path_argument, print_error
 from common.errors import HealthlakeError
 from common.paths import REPO_ROOT
+from contracts.access import describe, role_access
 from contracts.diff import diff, needs_major_bump
 from contracts.drift import MODELS_DIR, drift
 from contracts.exceptions import BreakingChangeError, ContractError
 from contracts.lakeformation import yml_updates
 from contracts.model import Contract, contract_paths, load, parse, shown
 from contracts.policies import POLICIES_PATH, check_against_contracts, load_policies
+from contracts.publish import publish
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -56,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
     tags.add_argument(
         "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
     )
+    publishing = commands.add_parser(
+        "publish", help="write warehouse/published/<role>.duckdb: only what the role may see"
+    )
+    publishing.add_argument(
+        "roles", nargs="*", help="roles of contracts/policies.yml (default: all)"
+    )
+    publishing.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
+    )
+    reading = commands.add_parser("access", help="what a role can read: tables, columns, masks")
+    reading.add_argument("role", help="a role of contracts/policies.yml")
+    reading.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
+    )
     return parser
 
 
@@ -77,6 +97,28 @@ def lakeformation(models_dir: Path, policies_path: Path, *, check_only: bool) ->
         return 1
     if not updates:
         print("Lake Formation config of every product model matches the contracts")
+    return 0
+
+
+def show_publish(roles: list[str], policies_path: Path) -> int:
+    """Publish the roles; one line per role file."""
+    for published in publish(roles, policies_path):
+        rows = sum(table.rows for table in published.tables)
+        masked = sum(table.masked for table in published.tables)
+        print(
+            f"published {shown(published.path)}: {len(published.tables)} tables, {rows} rows, "
+            f"{masked} masked columns (role {published.role})"
+        )
+    return 0
+
+
+def show_access(role_name: str, policies_path: Path) -> int:
+    """Print what a role can read."""
+    policies = load_policies(policies_path)
+    role = policies.role(role_name)
+    contracts = [load(path) for path in contract_paths()]
+    check_against_contracts(policies, contracts)
+    print(describe(role, role_access(role, contracts)))
     return 0
 
 
@@ -159,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
             return check(args.paths or contract_paths(), args.models, args.policies)
         if args.command == "lakeformation":
             return lakeformation(args.models, args.policies, check_only=args.check)
+        if args.command == "publish":
+            return show_publish(args.roles, args.policies)
+        if args.command == "access":
+            return show_access(args.role, args.policies)
         if args.against:
             if len(args.files) != 1:
                 parser.error("diff --against REV takes one contract file")

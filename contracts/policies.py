@@ -15,10 +15,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from contracts.exceptions import PolicyInvalidError, UnknownRoleError
 from contracts.model import CONTRACTS_DIR, Contract, shown
@@ -47,6 +47,8 @@ MASK_TYPES: Mapping[Mask, tuple[str, ...]] = {
 }
 
 Classification = Literal["phi", "pii", "internal", "public"]
+# A role's name is part of a file name (warehouse/published/<role>.duckdb) and an IAM role name.
+RoleName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
 
 
 class _Strict(BaseModel):
@@ -69,7 +71,7 @@ class RoleDocument(_Strict):
 class PoliciesDocument(_Strict):
     version: Literal[1]
     hash_salt_env: str = Field(pattern=r"^[A-Z][A-Z0-9_]*$")
-    roles: dict[str, RoleDocument] = Field(min_length=1)
+    roles: dict[RoleName, RoleDocument] = Field(min_length=1)
 
 
 @dataclass(frozen=True)

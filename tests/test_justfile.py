@@ -40,6 +40,8 @@ POSITIONS: dict[str, list[list[str]]] = {
     "bench-pipeline": [[INJECT, "x"], ["x", INJECT], ["10", "--json", INJECT]],
     "trino": [[INJECT]],
     "contracts": [[INJECT], ["check", INJECT], ["diff", "--against", INJECT, INJECT]],
+    "publish": [[INJECT], ["analyst", INJECT]],
+    "access": [[INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
     "synth": [[INJECT]],
@@ -180,6 +182,9 @@ def test_build_refuses_an_unknown_target() -> None:
         (["read-bronze", "t", "--run", "r"], "-m iceberg read t --run r"),
         (["ingest-fhir", "a b"], "-m iceberg ingest-fhir 'a b'"),
         (["parity"], "scripts/parity.py"),
+        (["publish"], "-m contracts publish"),
+        (["publish", "analyst", "a b"], "-m contracts publish analyst 'a b'"),
+        (["access", "a b"], "-m contracts access 'a b'"),
     ],
 )
 def test_defaults_and_arguments_reach_the_program_as_they_are(
