@@ -6,7 +6,7 @@
 Athena enforces access the Lake Formation way: every column of a data product carries the
 LF-tag `classification` with its contract's value (`phi`, `pii`, `internal`, `public`), every
 table the LF-tag `data_product`, and a role is granted SELECT on an LF-tag expression
-(`role_access`, which infra/healthlake_infra/governance.py turns into grants): the
+(`role_grants`, which infra/healthlake_infra/governance.py turns into grants): the
 classifications its policy leaves unmasked, in the products whose tables it reads. Lake
 Formation hides columns and rows but cannot change a value, so a masked column is hidden, never
 shown raw.
@@ -35,6 +35,7 @@ from typing import Any
 import yaml
 from sqlglot import exp
 
+from contracts.access import role_access
 from contracts.drift import MODELS_DIR, dbt_models
 from contracts.exceptions import ContractDriftError, PolicyInvalidError
 from contracts.model import CLASSIFICATIONS, Contract, Table, shown
@@ -49,7 +50,7 @@ _COLUMNS_LINE = "    columns:"
 
 
 @dataclass(frozen=True)
-class RoleAccess:
+class RoleGrants:
     """What Lake Formation grants one role.
 
     Attributes:
@@ -75,10 +76,6 @@ def principal_variable(role: str) -> str:
 def filter_name(role: str) -> str:
     """The name of a role's data cell filter on a table (unique per table)."""
     return f"{role}_rows"
-
-
-def _masked_columns(role: Role, table: Table) -> list[str]:
-    return [c.name for c in table.columns if role.mask_for(table.name, c.name, c.classification)]
 
 
 def _row_filter_sql(column: str, values: Iterable[str]) -> str:
@@ -119,32 +116,33 @@ def _tag_expression(
     return {CLASSIFICATION_TAG: raw, DATA_PRODUCT_TAG: tuple(products)}
 
 
-def role_access(policies: Policies, contracts: Iterable[Contract]) -> dict[str, RoleAccess]:
+def role_grants(
+    policies: Policies, contracts: Iterable[Contract], models_dir: Path = MODELS_DIR
+) -> dict[str, RoleGrants]:
     """What Lake Formation grants each role of the policies, by role name."""
     contracts = list(contracts)
-    tables = [table for contract in contracts for table in contract.tables]
-    access: dict[str, RoleAccess] = {}
+    grants: dict[str, RoleGrants] = {}
     for role in policies.roles.values():
         if role.row_filter is None:
-            access[role.name] = RoleAccess(
+            grants[role.name] = RoleGrants(
                 role.name, _tag_expression(policies, role, contracts), {}, ()
             )
             continue
         filters: dict[str, str] = {}
         unserved: list[str] = []
-        for table in tables:
-            column = role.row_filter.column(table.name)
-            if column is None or role.name not in table.readers:
-                continue
-            if _masked_columns(role, table):
-                unserved.append(table.name)
-            else:
-                filters[table.name] = _row_filter_sql(column, role.row_filter.values)
-        access[role.name] = RoleAccess(role.name, None, filters, tuple(unserved))
-    return access
+        # The tables the role reads, as the DuckDB publisher sees them: one reading of the policy.
+        for table in role_access(role, contracts, models_dir):
+            if any(column.mask is not None for column in table.columns):
+                unserved.append(table.table)
+            elif table.row_filter_column is not None:
+                filters[table.table] = _row_filter_sql(
+                    table.row_filter_column, table.row_filter_values
+                )
+        grants[role.name] = RoleGrants(role.name, None, filters, tuple(unserved))
+    return grants
 
 
-def lf_grants(table: str, access: Mapping[str, RoleAccess]) -> dict[str, Any] | None:
+def lf_grants(table: str, grants: Mapping[str, RoleGrants]) -> dict[str, Any] | None:
     """dbt-athena's `lf_grants` of one table: a data cell filter per row-filtered role, granted
     to the principal in the role's environment variable (the filters are skipped where it is
     unset: dbt on DuckDB or Trino, or on Athena outside the stack)."""
@@ -153,7 +151,7 @@ def lf_grants(table: str, access: Mapping[str, RoleAccess]) -> dict[str, Any] | 
             "row_filter": role.row_filters[table],
             "principals": [f'{{{{ env_var("{principal_variable(role.role)}", "") }}}}'],
         }
-        for role in access.values()
+        for role in grants.values()
         if table in role.row_filters
     }
     if not filters:
@@ -161,7 +159,7 @@ def lf_grants(table: str, access: Mapping[str, RoleAccess]) -> dict[str, Any] | 
     # One switch for the table's filters: every principal must be known to make any.
     enabled = " and ".join(
         f'env_var("{principal_variable(role.role)}", "") != ""'
-        for role in access.values()
+        for role in grants.values()
         if table in role.row_filters
     )
     return {"data_cell_filters": {"enabled": f"{{{{ {enabled} }}}}", "filters": filters}}
@@ -188,17 +186,19 @@ def lf_tags_config(contract: Contract, table: Table) -> dict[str, Any]:
     }
 
 
-def model_configs(contracts: Iterable[Contract], policies: Policies) -> dict[str, dict[str, Any]]:
+def model_configs(
+    contracts: Iterable[Contract], policies: Policies, models_dir: Path = MODELS_DIR
+) -> dict[str, dict[str, Any]]:
     """The Lake Formation config of each product model, by model name."""
     contracts = list(contracts)
-    access = role_access(policies, contracts)
+    grants = role_grants(policies, contracts, models_dir)
     configs: dict[str, dict[str, Any]] = {}
     for contract in contracts:
         for table in contract.tables:
             config: dict[str, Any] = {"lf_tags_config": lf_tags_config(contract, table)}
-            grants = lf_grants(table.name, access)
-            if grants is not None:
-                config["lf_grants"] = grants
+            filters = lf_grants(table.name, grants)
+            if filters is not None:
+                config["lf_grants"] = filters
             configs[table.name] = config
     return configs
 
@@ -251,7 +251,7 @@ def yml_updates(
     """The model yml files whose Lake Formation config is not what the contracts give."""
     contracts = list(contracts)
     models = dbt_models(models_dir)
-    configs = model_configs(contracts, policies)
+    configs = model_configs(contracts, policies, models_dir)
     texts: dict[Path, str] = {}
     for contract in contracts:
         for table in contract.tables:

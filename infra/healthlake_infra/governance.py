@@ -34,7 +34,7 @@ from aws_cdk import aws_lakeformation as lakeformation
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from contracts.lakeformation import RoleAccess
+from contracts.lakeformation import RoleGrants
 from healthlake_infra import layout
 from healthlake_infra.access import KMS_USE, S3_READ, S3_WRITE, pascal
 
@@ -54,7 +54,7 @@ class LakeFormation(Construct):
         lake: s3.IBucket,
         key: kms.IKey,
         tag_values: Mapping[str, Sequence[str]],
-        access: Mapping[str, RoleAccess],
+        access: Mapping[str, RoleGrants],
         readers: Mapping[str, iam.IRole],
         dbt: iam.IRole,
     ) -> None:
@@ -74,8 +74,8 @@ class LakeFormation(Construct):
         }
         for tag in self.tags.values():
             tag.node.add_dependency(self.settings)
-        for role_name, role_access in access.items():
-            self._grant_reader(pascal(role_name), readers[role_name], role_access)
+        for role_name, role_grants in access.items():
+            self._grant_reader(pascal(role_name), readers[role_name], role_grants)
         self._grant_dbt(dbt, tag_values)
 
     def _settings(self) -> lakeformation.CfnDataLakeSettings:
@@ -180,7 +180,7 @@ class LakeFormation(Construct):
                 ),
             )
 
-    def _grant_reader(self, name: str, role: iam.IRole, access: RoleAccess) -> None:
+    def _grant_reader(self, name: str, role: iam.IRole, access: RoleGrants) -> None:
         self._on_databases(name, role, ["DESCRIBE"])
         if access.expression is None:
             return

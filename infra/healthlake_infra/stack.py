@@ -9,7 +9,7 @@ from aws_cdk import App, Aws, CfnOutput, CfnParameter, Stack, Tags
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from contracts.lakeformation import lf_tag_values, principal_variable, role_access
+from contracts.lakeformation import lf_tag_values, principal_variable, role_grants
 from contracts.model import contract_paths, load
 from contracts.policies import check_against_contracts, load_policies
 from healthlake_infra import layout
@@ -89,7 +89,7 @@ class HealthlakeStack(Stack):
         contracts = [load(path) for path in contract_paths()]
         policies = load_policies()
         check_against_contracts(policies, contracts)
-        grants = role_access(policies, contracts)
+        grants = role_grants(policies, contracts)
         access = Access(
             self,
             "Access",

@@ -25,7 +25,7 @@ from contracts.lakeformation import (
     lf_tag_values,
     model_configs,
     principal_variable,
-    role_access,
+    role_grants,
 )
 from contracts.model import Contract, contract_paths, load
 from contracts.policies import Policies, load_policies, parse_policies
@@ -77,7 +77,7 @@ def _models_copy(tmp_path: Path) -> Path:
 def test_each_role_is_granted_what_its_policy_leaves_unmasked(
     policies: Policies, contracts: list[Contract]
 ) -> None:
-    access = role_access(policies, contracts)
+    access = role_grants(policies, contracts)
     products = tuple(contract.name for contract in contracts)
     assert access["clinician_researcher"].expression == {
         CLASSIFICATION_TAG: ("phi", "pii", "internal", "public"),
@@ -105,14 +105,14 @@ def test_a_masked_column_of_a_classification_granted_raw_is_refused(
     assert edited != text
     policies = parse_policies(Path("policies.yml"), edited)
     with pytest.raises(PolicyInvalidError, match=r"location\.state is masked \(zip3\)"):
-        role_access(policies, contracts)
+        role_grants(policies, contracts)
 
 
 def test_a_row_filter_value_is_a_literal_never_sql(contracts: list[Contract]) -> None:
     text = load_policies().path.read_text()
     edited = text.replace("values: [CA, OR, WA]", 'values: ["CA\') or (1 = 1"]', 1)
     assert edited != text
-    access = role_access(parse_policies(Path("policies.yml"), edited), contracts)
+    access = role_grants(parse_policies(Path("policies.yml"), edited), contracts)
     assert access["regional_analyst"].row_filters["agg_condition_prevalence"] == (
         "state IN ('CA'') or (1 = 1')"
     )

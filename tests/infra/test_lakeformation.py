@@ -24,7 +24,7 @@ from contracts.lakeformation import (
     lf_tag_values,
     model_configs,
     principal_variable,
-    role_access,
+    role_grants,
 )
 from contracts.model import Contract, contract_paths, load
 from contracts.policies import Policies, load_policies
@@ -89,7 +89,7 @@ def test_each_reader_selects_the_columns_its_policy_leaves_unmasked(
         "ClinicianResearcher": ["phi", "pii", "internal", "public"],
         "Analyst": ["internal", "public"],
     }
-    access = role_access(policies, contracts)
+    access = role_grants(policies, contracts)
     for role, classifications in expected.items():
         (grant,) = [g for g in _grants_to(synthesized, role) if "LFTagPolicy" in g["Resource"]]
         policy = grant["Resource"]["LFTagPolicy"]
