@@ -214,15 +214,17 @@ def test_athena_compiles_the_row_filters_as_data_cell_filters(
     assert values is not None and values.values == ("CA", "OR", "WA")
 
 
-def test_without_the_principal_the_filters_are_off(tmp_path: Path) -> None:
-    # dbt on DuckDB or Trino, or on Athena outside the stack: no principal, no filter to make.
+@pytest.mark.parametrize("target", ["lint", "trino"])
+def test_without_the_principal_the_filters_are_off(tmp_path: Path, target: str) -> None:
+    # dbt on DuckDB (the lint target: DuckDB in memory) or Trino, which ignore both keys, or on
+    # Athena outside the stack: no principal, no filter to make. Parsing connects to nothing.
     env = {
         name: value
         for name, value in os.environ.items()
         if name != principal_variable("regional_analyst")
     }
     result = subprocess.run(
-        ["dbt", "parse", "--target", "lint", "--profiles-dir", str(PROFILES_DIR)],
+        ["dbt", "parse", "--target", target, "--profiles-dir", str(PROFILES_DIR)],
         cwd=DBT_PROJECT_DIR,
         env={**env, "DBT_TARGET_PATH": str(tmp_path / "t"), "DBT_LOG_PATH": str(tmp_path / "l")},
         capture_output=True,
