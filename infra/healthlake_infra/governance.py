@@ -54,7 +54,7 @@ class LakeFormation(Construct):
         lake: s3.IBucket,
         key: kms.IKey,
         tag_values: Mapping[str, Sequence[str]],
-        access: Mapping[str, RoleGrants],
+        grants: Mapping[str, RoleGrants],
         readers: Mapping[str, iam.IRole],
         dbt: iam.IRole,
     ) -> None:
@@ -74,8 +74,8 @@ class LakeFormation(Construct):
         }
         for tag in self.tags.values():
             tag.node.add_dependency(self.settings)
-        for role_name, role_grants in access.items():
-            self._grant_reader(pascal(role_name), readers[role_name], role_grants)
+        for role_name, granted in grants.items():
+            self._grant_reader(pascal(role_name), readers[role_name], granted)
         self._grant_dbt(dbt, tag_values)
 
     def _settings(self) -> lakeformation.CfnDataLakeSettings:
@@ -180,9 +180,9 @@ class LakeFormation(Construct):
                 ),
             )
 
-    def _grant_reader(self, name: str, role: iam.IRole, access: RoleGrants) -> None:
+    def _grant_reader(self, name: str, role: iam.IRole, granted: RoleGrants) -> None:
         self._on_databases(name, role, ["DESCRIBE"])
-        if access.expression is None:
+        if granted.expression is None:
             return
         self._grant(
             f"{name}Columns",
@@ -196,7 +196,7 @@ class LakeFormation(Construct):
                         lakeformation.CfnPrincipalPermissions.LFTagProperty(
                             tag_key=tag_key, tag_values=list(values)
                         )
-                        for tag_key, values in access.expression.items()
+                        for tag_key, values in granted.expression.items()
                     ],
                 )
             ),

@@ -107,7 +107,7 @@ class HealthlakeStack(Stack):
             lake=storage.lake,
             key=storage.key,
             tag_values=lf_tag_values(contracts),
-            access=grants,
+            grants=grants,
             readers=access.readers,
             dbt=access.dbt,
         ).node.add_dependency(catalog)

@@ -4,6 +4,7 @@ and as dbt-athena applies it to Lake Formation (moto)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -106,6 +107,22 @@ def test_a_masked_column_of_a_classification_granted_raw_is_refused(
     policies = parse_policies(Path("policies.yml"), edited)
     with pytest.raises(PolicyInvalidError, match=r"location\.state is masked \(zip3\)"):
         role_grants(policies, contracts)
+
+
+def test_a_product_read_by_a_role_in_part_is_refused(
+    policies: Policies, contracts: list[Contract]
+) -> None:
+    # The data_product tag grants a whole product: a table of it the analyst may not read
+    # cannot be held back from an analyst reading the others.
+    omop = next(contract for contract in contracts if contract.name == "omop_cdm")
+    first, *others = omop.tables
+    narrowed = dataclasses.replace(
+        omop,
+        tables=(dataclasses.replace(first, readers=("clinician_researcher",)), *others),
+    )
+    rest = [contract for contract in contracts if contract is not omop]
+    with pytest.raises(PolicyInvalidError, match="role analyst reads some of its tables, not all"):
+        role_grants(policies, [narrowed, *rest])
 
 
 def test_a_row_filter_value_is_a_literal_never_sql(contracts: list[Contract]) -> None:
