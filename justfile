@@ -20,7 +20,7 @@ generated := HEALTHLAKE_WAREHOUSE / "generated"
 default:
     @just --list
 
-# The main job: generate -> load into Iceberg -> dbt build on DuckDB, then print a summary
+# The main job: generate -> load into Iceberg -> dbt build on DuckDB -> publish each role's file, then print a summary
 [no-exit-message]
 run-local patients="10000" seed="42":
     #!/usr/bin/env bash
@@ -30,6 +30,7 @@ run-local patients="10000" seed="42":
     just generate "$1" "$2"
     just load
     just build duckdb
+    just publish
     python -m lakehouse summary --elapsed "$SECONDS"
 
 # Generate a seeded synthetic population as FHIR NDJSON + OMOP Parquet in warehouse/generated
@@ -178,6 +179,19 @@ learn *args="":
     if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
     python -m exercises "$@"
 
+# Write each role's file warehouse/published/<role>.duckdb with only what it may see (masked, filtered); every role when none is named
+[no-exit-message]
+publish *roles="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    if [ $# -eq 1 ] && [ -z "$1" ]; then set --; fi
+    python -m contracts publish "$@"
+
+# Print what a role can read: its tables, each column's classification and mask, the row filter (`just access analyst`)
+[no-exit-message]
+access role:
+    python -m contracts access "$1"
+
 # Run the full test suite (lint, then pytest with coverage); with arguments, only the tests they select
 [no-exit-message]
 test *args="":
@@ -205,12 +219,13 @@ test *args="":
         pytest --cov --cov-report=term:skip-covered --cov-fail-under=89
     fi
 
-# Lint Python (ruff, ruff format, mypy) and SQL (sqlfluff)
+# Lint Python (ruff, ruff format, mypy) and SQL (sqlfluff); check the generated dbt files
 lint:
     ruff check .
     ruff format --check .
     mypy
     python -m views.dbt_models --check
+    python -m contracts lakeformation --check
     cd "$DBT_PROJECT_DIR" && sqlfluff lint models macros --disable-progress-bar
 
 # Build the documentation site (mkdocs.yml, docs/) into site/; --strict: a broken link or anchor fails it

@@ -1,12 +1,21 @@
 """Command line of the data contracts (contracts/*.odcs.yaml).
 
-python -m contracts check                   # validate every contract and compare it with dbt
+python -m contracts check                   # validate every contract and the policies
 python -m contracts diff OLD NEW            # what changed between two contract files
 python -m contracts diff --against REV NEW  # ... between NEW and its version at git revision REV
+python -m contracts lakeformation [--check] # write (check) the LF-tag config of the model yml
+python -m contracts publish [ROLE ...]      # warehouse/published/<role>.duckdb (every role if none)
+python -m contracts access ROLE             # what a role can read: tables, columns, masks, rows
 
-`check` prints one line per contract (ok, or what is wrong) and exits 1 if any fails. `diff`
+`check` prints one line per contract and one for contracts/policies.yml (ok, or what is wrong)
+and exits 1 if any fails; it compares the contracts with the dbt model yml and the policies
+with the contracts. `diff`
 prints each change and whether it breaks consumers; a breaking change without a major version
-bump is an error (exit 2). docs/governance.md says more.
+bump is an error (exit 2). `publish` writes each role's file with only what the role may see;
+an unknown role is a one-line error (exit 2) and nothing is published. `lakeformation` writes
+the Lake Formation config (dbt-athena's `lf_tags_config`, `lf_grants`) of each product model
+from the contracts and policies; with --check it writes nothing and exits 1 if a yml differs.
+docs/governance.md says more.
 """
 
 from __future__ import annotations
@@ -19,28 +28,103 @@ from pathlib import Path
 from common.cli import OneLineParser, path_argument, print_error
 from common.errors import HealthlakeError
 from common.paths import REPO_ROOT
+from contracts.access import describe, role_access
 from contracts.diff import diff, needs_major_bump
 from contracts.drift import MODELS_DIR, drift
 from contracts.exceptions import BreakingChangeError, ContractError
-from contracts.model import Contract, contract_paths, load, parse
+from contracts.lakeformation import yml_updates
+from contracts.model import Contract, contract_paths, load, parse, shown
+from contracts.policies import POLICIES_PATH, check_against_contracts, load_policies
+from contracts.publish import publish
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog="python -m contracts", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="validate every contract and compare it with dbt")
+    check = commands.add_parser("check", help="validate every contract and the policies")
     check.add_argument("paths", nargs="*", type=path_argument, help="contracts (default: all)")
     check.add_argument(
         "--models", type=path_argument, default=MODELS_DIR, help="the dbt models folder"
     )
+    check.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
+    )
     changes = commands.add_parser("diff", help="what changed between two versions of a contract")
     changes.add_argument("--against", metavar="REV", help="the old version: NEW at git REV")
     changes.add_argument("files", nargs="+", type=path_argument, help="OLD NEW, or NEW with REV")
+    tags = commands.add_parser(
+        "lakeformation", help="write the LF-tag config of the product model yml files"
+    )
+    tags.add_argument("--check", action="store_true", help="write nothing; exit 1 on a difference")
+    tags.add_argument(
+        "--models", type=path_argument, default=MODELS_DIR, help="the dbt models folder"
+    )
+    tags.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
+    )
+    publishing = commands.add_parser(
+        "publish", help="write warehouse/published/<role>.duckdb: only what the role may see"
+    )
+    publishing.add_argument(
+        "roles", nargs="*", help="roles of contracts/policies.yml (default: all)"
+    )
+    publishing.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
+    )
+    reading = commands.add_parser("access", help="what a role can read: tables, columns, masks")
+    reading.add_argument("role", help="a role of contracts/policies.yml")
+    reading.add_argument(
+        "--policies", type=path_argument, default=POLICIES_PATH, help="the policies file"
+    )
     return parser
 
 
-def check(paths: list[Path], models_dir: Path) -> int:
-    """Validate each contract, then compare all with the model yml; one line per contract."""
+def lakeformation(models_dir: Path, policies_path: Path, *, check_only: bool) -> int:
+    """Write (or with check_only, compare) the Lake Formation config of the product models."""
+    contracts = [load(path) for path in contract_paths()]
+    policies = load_policies(policies_path)
+    check_against_contracts(policies, contracts)
+    updates = yml_updates(contracts, policies, models_dir)
+    for update in updates:
+        where = shown(update.path)
+        if check_only:
+            print(f"{where}: Lake Formation config differs from the contracts")
+        else:
+            update.path.write_text(update.text, encoding="utf-8")
+            print(f"{where}: Lake Formation config written")
+    if check_only and updates:
+        print("run 'just contracts lakeformation' to write it")
+        return 1
+    if not updates:
+        print("Lake Formation config of every product model matches the contracts")
+    return 0
+
+
+def show_publish(roles: list[str], policies_path: Path) -> int:
+    """Publish the roles; one line per role file."""
+    for published in publish(roles, policies_path):
+        rows = sum(table.rows for table in published.tables)
+        masked = sum(table.masked for table in published.tables)
+        print(
+            f"published {shown(published.path)}: {len(published.tables)} tables, {rows} rows, "
+            f"{masked} masked columns (role {published.role})"
+        )
+    return 0
+
+
+def show_access(role_name: str, policies_path: Path) -> int:
+    """Print what a role can read."""
+    policies = load_policies(policies_path)
+    role = policies.role(role_name)
+    contracts = [load(path) for path in contract_paths()]
+    check_against_contracts(policies, contracts)
+    print(describe(role, role_access(role, contracts)))
+    return 0
+
+
+def check(paths: list[Path], models_dir: Path, policies_path: Path = POLICIES_PATH) -> int:
+    """Validate each contract, then compare all with the model yml; one line per contract, and
+    one for the policies, checked against every contract."""
     valid: list[Contract] = []
     failed = 0
     for path in paths:
@@ -65,6 +149,14 @@ def check(paths: list[Path], models_dir: Path) -> int:
             if problem.startswith("model "):
                 failed += 1
                 print(problem)
+    try:
+        policies = load_policies(policies_path)
+        check_against_contracts(policies, valid)
+        roles = ", ".join(policies.roles)
+        print(f"{policies_path.name}: ok ({len(policies.roles)} roles: {roles})")
+    except ContractError as error:
+        print(error)
+        failed += 1
     return 1 if failed else 0
 
 
@@ -106,7 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
-            return check(args.paths or contract_paths(), args.models)
+            return check(args.paths or contract_paths(), args.models, args.policies)
+        if args.command == "lakeformation":
+            return lakeformation(args.models, args.policies, check_only=args.check)
+        if args.command == "publish":
+            return show_publish(args.roles, args.policies)
+        if args.command == "access":
+            return show_access(args.role, args.policies)
         if args.against:
             if len(args.files) != 1:
                 parser.error("diff --against REV takes one contract file")

@@ -17,3 +17,15 @@ class ContractDriftError(ContractError):
 
 class BreakingChangeError(ContractError):
     """A change breaks consumers, and the contract's major version was not raised."""
+
+
+class PolicyInvalidError(ContractError):
+    """The policies file breaks its schema, or contradicts the contracts."""
+
+
+class UnknownRoleError(ContractError):
+    """A role that the policies file does not declare."""
+
+
+class PublishError(ContractError):
+    """A role's file cannot be published (no lakehouse, a column missing from it)."""

@@ -40,6 +40,8 @@ class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
+    # The roles that may read the table (its `readers` custom property).
+    readers: tuple[str, ...] = ()
 
     @property
     def primary_key(self) -> tuple[str, ...]:
@@ -91,10 +93,11 @@ def _expected(error: jsonschema.ValidationError) -> str:
 
 
 def _fail(path: Path, where: str, what: str) -> ContractInvalidError:
-    return ContractInvalidError(f"{_shown(path)}: {where}: {what}")
+    return ContractInvalidError(f"{shown(path)}: {where}: {what}")
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
+    """A path as errors show it: relative to the repository when it is inside."""
     try:
         return str(path.resolve().relative_to(REPO_ROOT))
     except ValueError:
@@ -187,6 +190,12 @@ def parse(path: Path, text: str) -> Contract:
                     else None,
                 )
                 for p in obj.get("properties", [])
+            ),
+            readers=tuple(
+                reader
+                for custom in obj.get("customProperties", [])
+                if custom.get("property") == READERS_PROPERTY
+                for reader in custom.get("value") or []
             ),
         )
         for obj in document.get("schema", [])

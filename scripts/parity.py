@@ -10,6 +10,10 @@ For every dbt model it checks, and prints as one table:
    native DuckDB build, returns the same rows (order-insensitive; floats compared to 1e-6;
    columns that record when or by which invocation a row was built are left out).
 
+4. roles: every role of contracts/policies.yml is published from that build, and its masked,
+   filtered rows on DuckDB equal what the role's Athena SQL returns, with only the columns its
+   policy shows (contracts/parity.py).
+
 Models where sqlglot's own transpiler is wrong are listed in scripts/parity_known_gaps.yml with
 the reason and reported as such, never hidden. Exit status 1 on any other failure.
 
@@ -41,6 +45,11 @@ from common.cli import OneLineParser, path_argument, print_error
 from common.errors import HealthlakeError
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from common.ports import free_port
+from contracts.model import contract_paths, load
+from contracts.parity import RoleTableParity, role_parity
+from contracts.parity import report as role_report
+from contracts.policies import load_policies
+from contracts.publish import publish
 from lakehouse.athena_offline import athena_to_duckdb
 
 KNOWN_GAPS_FILE = Path(__file__).with_name("parity_known_gaps.yml")
@@ -285,6 +294,15 @@ def check(lakehouse: Path, manifest: dict[str, Any]) -> tuple[list[ModelParity],
     return verdicts, unparsed_tests
 
 
+def check_roles(lakehouse: Path, published_dir: Path) -> list[RoleTableParity]:
+    """Publish every role from the lakehouse into `published_dir`; compare each with its role's
+    Athena SQL run offline."""
+    policies = load_policies()
+    contracts = [load(path) for path in contract_paths()]
+    published = publish([], source_path=lakehouse, out_dir=published_dir)
+    return role_parity(policies, contracts, lakehouse, published)
+
+
 def _mark(value: bool | None) -> str:
     return {True: "yes", False: "NO", None: "-"}[value]
 
@@ -355,17 +373,25 @@ def _check_parity(patients: int, kept_workdir: Path | None) -> int:
         with moto_server() as endpoint:
             manifest = compile_athena(workdir, endpoint, lakehouse)
         verdicts, unparsed_tests = check(lakehouse, manifest)
+        print(
+            "parity: publishing every role and comparing it with its Athena SQL ...",
+            file=sys.stderr,
+        )
+        role_verdicts = check_roles(lakehouse, workdir / "published")
     tests_parsed = sum(
         1
         for node in manifest["nodes"].values()
         if node["resource_type"] == "test" and node["package_name"] == "healthlake"
     )
     print(report(verdicts, unparsed_tests, tests_parsed))
+    print()
+    print(role_report(role_verdicts))
     print(f"parity checked in {time.perf_counter() - started:.0f} s")
     failed = [v.name for v in verdicts if not v.passed]
     stale = [v.name for v in verdicts if v.known_gap and v.equal]
     if stale:
         print(f"error: listed as known gaps but now equal, remove them: {', '.join(stale)}")
+    failed += [f"{v.role} {v.relation}" for v in role_verdicts if not v.passed]
     if failed or unparsed_tests or stale:
         if failed:
             print(f"error: parity regressions: {', '.join(failed)}", file=sys.stderr)

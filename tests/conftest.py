@@ -7,6 +7,8 @@ import io
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 from pyiceberg.catalog import Catalog
 
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
+from common.ports import free_port
 from generators.config import GeneratorConfig
 from generators.output import generate
 from iceberg.catalog import load_catalog
@@ -50,6 +53,41 @@ def generated(warehouse: Path) -> Path:
     out = warehouse / "generated"
     generate(GeneratorConfig(patients=300, seed=7, batch_size=128), out)
     return out
+
+
+@pytest.fixture
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A moto server on 127.0.0.1 (every AWS service it mocks), its endpoint, and test
+    credentials and region in the environment (no AWS profile)."""
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("the moto server did not start within 30 s")
+                time.sleep(0.1)
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("AWS_PROFILE", raising=False)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def trino_unavailable() -> str | None:

@@ -40,6 +40,8 @@ POSITIONS: dict[str, list[list[str]]] = {
     "bench-pipeline": [[INJECT, "x"], ["x", INJECT], ["10", "--json", INJECT]],
     "trino": [[INJECT]],
     "contracts": [[INJECT], ["check", INJECT], ["diff", "--against", INJECT, INJECT]],
+    "publish": [[INJECT], ["analyst", INJECT]],
+    "access": [[INJECT]],
     "parity": [[INJECT, "--no-such-flag"], ["--no-such-flag", INJECT]],
     "learn": [[INJECT], ["show", INJECT], ["check", INJECT]],
     "test": [[INJECT, "/no/such/test/path"], ["/no/such/test/path", INJECT]],
@@ -183,6 +185,9 @@ def test_build_refuses_an_unknown_target() -> None:
         (["parity"], "scripts/parity.py"),
         (["learn"], "-m exercises"),
         (["learn", "check", "a b"], "-m exercises check 'a b'"),
+        (["publish"], "-m contracts publish"),
+        (["publish", "analyst", "a b"], "-m contracts publish analyst 'a b'"),
+        (["access", "a b"], "-m contracts access 'a b'"),
     ],
 )
 def test_defaults_and_arguments_reach_the_program_as_they_are(

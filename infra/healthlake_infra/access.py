@@ -1,4 +1,4 @@
-"""Least-privilege roles: loader, dbt, analyst, and the pipeline's own steps.
+"""Least-privilege roles: loader, dbt, one reader per policy role, and the pipeline's own steps.
 
 Every S3 permission names a prefix of a bucket (`layout`), every Glue permission names databases,
 and each role's policy is a customer-managed policy (never inline) so it can be read on its own.
@@ -6,7 +6,10 @@ and each role's policy is a customer-managed policy (never inline) so it can be 
 - loader: reads staging/ and bronze, writes iceberg/bronze.db/; Glue tables of bronze.
 - dbt: reads bronze and the dbt layers, writes dbt/<layer>/ and evidence/*/dbt/; reads the
   bronze tables in Glue, writes those of silver, gold, omop, ops; queries in the workgroup.
-- analyst: reads dbt/gold/ and dbt/omop/ and their Glue tables; queries in the workgroup.
+- readers (one per role of contracts/policies.yml: clinician_researcher, analyst,
+  regional_analyst): the Glue metadata of gold and omop and queries in the workgroup. None may
+  read the product data in S3: Lake Formation hands Athena the data a reader's grants allow
+  (healthlake_infra.governance), so a reader with S3 access would bypass its column grants.
 - pipeline steps (generate, evidence): read and write staging/ and evidence/; no Glue.
 """
 
@@ -65,6 +68,28 @@ ATHENA_QUERY = (
     "athena:GetWorkGroup",
 )
 KMS_USE = ("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+# Lake Formation's own API has no resource-level permissions: its grants are the control.
+LAKE_FORMATION_DATA = ("lakeformation:GetDataAccess",)
+# What dbt-athena calls to tag a table it built (lf_tags_config) and keep its data cell
+# filters and their grants (lf_grants) as the model config says.
+LAKE_FORMATION_DBT = (
+    *LAKE_FORMATION_DATA,
+    "lakeformation:GetResourceLFTags",
+    "lakeformation:AddLFTagsToResource",
+    "lakeformation:RemoveLFTagsFromResource",
+    "lakeformation:ListDataCellsFilter",
+    "lakeformation:CreateDataCellsFilter",
+    "lakeformation:UpdateDataCellsFilter",
+    "lakeformation:DeleteDataCellsFilter",
+    "lakeformation:ListPermissions",
+    "lakeformation:BatchGrantPermissions",
+    "lakeformation:BatchRevokePermissions",
+)
+
+
+def pascal(name: str) -> str:
+    """A snake_case name as a construct id part: regional_analyst -> RegionalAnalyst."""
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def s3_read(bucket: s3.IBucket, prefixes: Sequence[str], sid: str) -> list[iam.PolicyStatement]:
@@ -122,6 +147,7 @@ class Access(Construct):
         athena_results: s3.IBucket,
         key: kms.IKey,
         workgroup_name: str,
+        reader_roles: Sequence[str],
     ) -> None:
         super().__init__(scope, construct_id)
         self._stage = stage
@@ -142,7 +168,6 @@ class Access(Construct):
         ]
         bronze = layout.database_prefix(layout.BRONZE)
         layers = [layout.database_prefix(name) for name in layout.DBT_SCHEMAS]
-        analyst_layers = [layout.database_prefix(name) for name in layout.ANALYST_SCHEMAS]
 
         # Fargate runs the loader and dbt; people in the account may assume them too (running
         # `just load --catalog glue` or `dbt build --target athena` from a laptop) if their own
@@ -190,34 +215,45 @@ class Access(Construct):
                     actions=[*GLUE_READ, *GLUE_WRITE],
                     resources=glue_arns(layout.DBT_SCHEMAS),
                 ),
-            ],
-        )
-        self.analyst = self._role(
-            "Analyst",
-            "queries gold and omop in Athena",
-            account,
-            [
-                use_key,
-                athena_query,
-                *results,
-                *s3_read(lake, analyst_layers, "ReadGoldAndOmop"),
                 iam.PolicyStatement(
-                    sid="ReadGlueGoldAndOmop",
-                    actions=list(GLUE_READ),
-                    resources=glue_arns(layout.ANALYST_SCHEMAS),
-                ),
-                # What the Athena console lists before a query: names only, no data.
-                iam.PolicyStatement(
-                    sid="AthenaConsoleListings",
-                    actions=[
-                        "athena:ListWorkGroups",
-                        "athena:ListDataCatalogs",
-                        "athena:ListEngineVersions",
-                    ],
-                    resources=["*"],
+                    sid="TagAndFilterProducts", actions=list(LAKE_FORMATION_DBT), resources=["*"]
                 ),
             ],
         )
+        # One role per policy role: what each reads is Lake Formation's grants, not IAM's.
+        self.readers = {
+            role: self._role(
+                pascal(role),
+                f"queries gold and omop in Athena as {role} (Lake Formation grants)",
+                account,
+                [
+                    use_key,
+                    athena_query,
+                    *results,
+                    iam.PolicyStatement(
+                        sid="ReadGlueGoldAndOmop",
+                        actions=list(GLUE_READ),
+                        resources=glue_arns(layout.PRODUCT_SCHEMAS),
+                    ),
+                    iam.PolicyStatement(
+                        sid="LakeFormationData",
+                        actions=list(LAKE_FORMATION_DATA),
+                        resources=["*"],
+                    ),
+                    # What the Athena console lists before a query: names only, no data.
+                    iam.PolicyStatement(
+                        sid="AthenaConsoleListings",
+                        actions=[
+                            "athena:ListWorkGroups",
+                            "athena:ListDataCatalogs",
+                            "athena:ListEngineVersions",
+                        ],
+                        resources=["*"],
+                    ),
+                ],
+            )
+            for role in reader_roles
+        }
         self.steps = self._role(
             "PipelineSteps",
             "runs the generate and evidence steps of the pipeline",

@@ -40,6 +40,10 @@ class Catalog(Construct):
                     name=name,
                     description=f"healthlake {stage}: the {name} layer",
                     location_uri=lake.s3_url_for_object(f"{layout.database_prefix(name)}/"),
+                    # The products are Lake Formation's to guard: their new tables grant
+                    # nothing to IAM_ALLOWED_PRINCIPALS, the default that would let any IAM
+                    # policy read them (healthlake_infra.governance).
+                    create_table_default_permissions=[] if name in layout.PRODUCT_SCHEMAS else None,
                 ),
             )
         self.workgroup = athena.CfnWorkGroup(

@@ -13,8 +13,8 @@ PROJECT = "healthlake"
 BRONZE = "bronze"
 DBT_SCHEMAS = ("silver", "gold", "omop", "ops")
 DATABASES = (BRONZE, *DBT_SCHEMAS)
-# What the analyst role may read.
-ANALYST_SCHEMAS = ("gold", "omop")
+# The data products' databases: what the reader roles query, guarded by Lake Formation.
+PRODUCT_SCHEMAS = ("gold", "omop")
 
 # Data lake bucket. PyIceberg's Glue catalog (profiles/catalogs.yml, warehouse
 # s3://$HEALTHLAKE_S3_BUCKET/iceberg) puts a table of database `bronze` under iceberg/bronze.db/.

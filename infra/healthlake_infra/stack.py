@@ -1,4 +1,5 @@
-"""The healthlake stack of one stage: storage, catalog, access, network and the pipeline."""
+"""The healthlake stack of one stage: storage, catalog, access, Lake Formation, network and the
+pipeline."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from aws_cdk import App, Aws, CfnOutput, CfnParameter, Stack, Tags
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from contracts.lakeformation import lf_tag_values, principal_variable, role_grants
+from contracts.model import contract_paths, load
+from contracts.policies import check_against_contracts, load_policies
 from healthlake_infra import layout
-from healthlake_infra.access import Access
+from healthlake_infra.access import Access, pascal
 from healthlake_infra.catalog import Catalog
+from healthlake_infra.governance import LakeFormation
 from healthlake_infra.nag import add_hipaa_checks
 from healthlake_infra.network import Network
 from healthlake_infra.pipeline import Pipeline, PipelineRoles
@@ -80,6 +85,11 @@ class HealthlakeStack(Stack):
             athena_results=storage.athena_results,
             key=storage.key,
         )
+        # Who may read what: the contracts and policies, the one source of both engines.
+        contracts = [load(path) for path in contract_paths()]
+        policies = load_policies()
+        check_against_contracts(policies, contracts)
+        grants = role_grants(policies, contracts)
         access = Access(
             self,
             "Access",
@@ -88,7 +98,19 @@ class HealthlakeStack(Stack):
             athena_results=storage.athena_results,
             key=storage.key,
             workgroup_name=catalog.workgroup_name,
+            reader_roles=list(policies.roles),
         )
+        LakeFormation(
+            self,
+            "LakeFormation",
+            stage=stage,
+            lake=storage.lake,
+            key=storage.key,
+            tag_values=lf_tag_values(contracts),
+            grants=grants,
+            readers=access.readers,
+            dbt=access.dbt,
+        ).node.add_dependency(catalog)
         network = Network(
             self,
             "Network",
@@ -107,6 +129,12 @@ class HealthlakeStack(Stack):
             "HEALTHLAKE_ATHENA_S3_DATA_DIR": storage.lake.s3_url_for_object(
                 f"{layout.DBT_DATA_PREFIX}/"
             ),
+            # The principals dbt grants its data cell filters to (lf_grants in the model yml).
+            **{
+                principal_variable(role): access.readers[role].role_arn
+                for role, granted in grants.items()
+                if granted.row_filters
+            },
         }
         pipeline = Pipeline(
             self,
@@ -130,7 +158,9 @@ class HealthlakeStack(Stack):
             "AlertsTopicArn": pipeline.alerts.topic_arn,
             "LoaderRoleArn": access.loader.role_arn,
             "DbtRoleArn": access.dbt.role_arn,
-            "AnalystRoleArn": access.analyst.role_arn,
+            **{
+                f"{pascal(role)}RoleArn": reader.role_arn for role, reader in access.readers.items()
+            },
             "AthenaResultsBucket": storage.athena_results.bucket_name,
             "AccessLogsBucket": storage.access_logs.bucket_name,
         }

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 
-from common.ports import free_port
 from generators.manifest import read_manifest
 from iceberg.catalog import load_catalog
 from iceberg.loaders import LEDGER_LOCATION_PROPERTY, load_generated, table_ledger
@@ -23,44 +17,18 @@ BUCKET = "healthlake-test-lake"
 
 
 @pytest.fixture
-def moto_glue(monkeypatch: pytest.MonkeyPatch, warehouse: Path) -> Iterator[str]:
+def moto_glue(moto_server: str, monkeypatch: pytest.MonkeyPatch, warehouse: Path) -> str:
     """A moto server (S3, Glue, STS) on 127.0.0.1, and the environment the glue catalog reads."""
-    port = free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("the moto server did not start within 30 s")
-                time.sleep(0.1)
-        settings = {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "HEALTHLAKE_S3_BUCKET": BUCKET,
-            "HEALTHLAKE_GLUE_ENDPOINT": endpoint,
-            "HEALTHLAKE_S3_ENDPOINT": endpoint,
-        }
-        for key, value in settings.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.delenv("AWS_PROFILE", raising=False)
-        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=BUCKET)
-        identity = boto3.client("sts", endpoint_url=endpoint).get_caller_identity()
-        assert identity["Account"]
-        yield endpoint
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    for key, value in {
+        "HEALTHLAKE_S3_BUCKET": BUCKET,
+        "HEALTHLAKE_GLUE_ENDPOINT": moto_server,
+        "HEALTHLAKE_S3_ENDPOINT": moto_server,
+    }.items():
+        monkeypatch.setenv(key, value)
+    boto3.client("s3", endpoint_url=moto_server).create_bucket(Bucket=BUCKET)
+    identity = boto3.client("sts", endpoint_url=moto_server).get_caller_identity()
+    assert identity["Account"]
+    return moto_server
 
 
 def test_glue_catalog_gets_the_same_tables_as_local(moto_glue: str, generated: Path) -> None:

@@ -213,22 +213,24 @@ def test_dbt_reads_bronze_and_writes_the_dbt_layers(synthesized: Synthesized) ->
     assert glue_writes and not any("bronze" in r for r in glue_writes)
 
 
-def test_analyst_reads_gold_and_omop_only(synthesized: Synthesized) -> None:
-    policy = role_policy(synthesized, "Analyst")
+@pytest.mark.parametrize("role", ["ClinicianResearcher", "Analyst", "RegionalAnalyst"])
+def test_readers_query_gold_and_omop_through_lake_formation_only(
+    synthesized: Synthesized, role: str
+) -> None:
+    policy = role_policy(synthesized, role)
     assert s3_writes(policy) == {"athena-results/*"}
-    lake_reads = {
-        re.sub(r'.*"/([^"]*)".*', r"\1", resource)
-        for action, resource in actions_on(policy, "s3:GetObject")
-        if "StorageDataLake" in resource
-    }
-    assert lake_reads == {"dbt/gold/*", "dbt/omop/*"}
+    # No read of the lake itself: Lake Formation hands Athena what the role's grants allow,
+    # and an S3 read would bypass its column grants.
+    lake = [r for _, r in actions_on(policy, "s3:") if "StorageDataLake" in r]
+    assert lake == []
+    assert ("lakeformation:GetDataAccess", '"*"') in actions_on(policy, "lakeformation:")
     glue = {r for _, r in actions_on(policy, "glue:")}
     assert not any(("bronze" in r or "silver" in r) for r in glue)
     assert not actions_on(policy, "glue:Create") and not actions_on(policy, "glue:Delete")
 
 
 def test_s3_listing_is_limited_to_prefixes(synthesized: Synthesized) -> None:
-    for role in ("Loader", "Dbt", "Analyst", "PipelineSteps"):
+    for role in ("Loader", "Dbt", "Analyst", "RegionalAnalyst", "PipelineSteps"):
         for statement in role_policy(synthesized, role):
             if "s3:ListBucket" in as_list(statement["Action"]):
                 assert statement["Condition"]["StringLike"]["s3:prefix"], role
