@@ -18,6 +18,9 @@ from pyiceberg.catalog import Catalog
 
 from common.paths import DBT_PROJECT_DIR, PROFILES_DIR, REPO_ROOT
 from common.ports import free_port
+from contracts.model import Contract, contract_paths
+from contracts.model import load as load_contract
+from contracts.policies import Policies, load_policies
 from generators.config import GeneratorConfig
 from generators.output import generate
 from iceberg.catalog import load_catalog
@@ -88,6 +91,18 @@ def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def contracts() -> list[Contract]:
+    """Every data contract of the project, loaded and validated."""
+    return [load_contract(path) for path in contract_paths()]
+
+
+@pytest.fixture(scope="session")
+def policies() -> Policies:
+    """The project's access policies (contracts/policies.yml)."""
+    return load_policies()
 
 
 def trino_unavailable() -> str | None:

@@ -28,21 +28,11 @@ from contracts.lakeformation import (
     principal_variable,
     role_grants,
 )
-from contracts.model import Contract, contract_paths, load
+from contracts.model import Contract
 from contracts.policies import Policies, load_policies, parse_policies
 from tests.conftest import one_line_error, python_module, run
 
 REGIONAL_ARN = "arn:aws:iam::123456789012:role/healthlake-test-regional-analyst"
-
-
-@pytest.fixture(scope="module")
-def contracts() -> list[Contract]:
-    return [load(path) for path in contract_paths()]
-
-
-@pytest.fixture(scope="module")
-def policies() -> Policies:
-    return load_policies()
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,8 @@ from contracts.lakeformation import (
     principal_variable,
     role_grants,
 )
-from contracts.model import Contract, contract_paths, load
-from contracts.policies import Policies, load_policies
+from contracts.model import Contract
+from contracts.policies import Policies
 from healthlake_infra import layout
 from tests.infra.conftest import Synthesized
 from tests.infra.test_stack import actions_on, role_policy, text
@@ -35,16 +35,6 @@ from tests.infra.test_stack import actions_on, role_policy, text
 # The account moto answers as.
 ACCOUNT = "123456789012"
 ROLES = {"clinician_researcher": "ClinicianResearcher", "analyst": "Analyst"}
-
-
-@pytest.fixture(scope="module")
-def contracts() -> list[Contract]:
-    return [load(path) for path in contract_paths()]
-
-
-@pytest.fixture(scope="module")
-def policies() -> Policies:
-    return load_policies()
 
 
 def _lf(synthesized: Synthesized, resource_type: str) -> dict[str, dict[str, Any]]:
