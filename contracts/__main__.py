@@ -106,7 +106,7 @@ def show_publish(roles: list[str], policies_path: Path) -> int:
         rows = sum(table.rows for table in published.tables)
         masked = sum(table.masked for table in published.tables)
         print(
-            f"published {shown(published.path)}: {len(published.tables)} tables, {rows} rows, "
+            f"published {shown(published.path)}: {len(published.tables)} tables, {rows:,} rows, "
             f"{masked} masked columns (role {published.role})"
         )
     return 0

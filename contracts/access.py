@@ -84,6 +84,8 @@ def role_access(
 def describe(role: Role, tables: list[TableAccess]) -> str:
     """What `role` can read, as `just access ROLE` prints it."""
     lines = [f"role {role.name}: {role.description}"]
+    if role.is_unrestricted:
+        lines.append("masks: none (every column as it is)")
     if role.row_filter is not None:
         lines.append(
             f"row filter: rows of {', '.join(role.row_filter.values)} only, on each table's "

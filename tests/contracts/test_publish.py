@@ -277,6 +277,11 @@ def test_access_prints_tables_columns_masks_and_the_row_filter() -> None:
     assert not any(line.startswith("omop.person ") for line in lines)
     assert any(line.split() == ["address_1", "phi", "remove"] for line in lines)
     assert any(line.split() == ["birth_date", "phi", "year"] for line in lines)
+    privileged = run([*JUST, "access", "clinician_researcher"])
+    assert privileged.stdout.splitlines()[1:3] == [
+        "masks: none (every column as it is)",
+        "row filter: none (every row)",
+    ]
     analyst = run([*JUST, "access", "analyst"])
     assert "row filter: none" in analyst.stdout
     assert "omop.person (omop_cdm): 18 of 18 columns" in analyst.stdout
