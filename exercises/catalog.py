@@ -20,7 +20,8 @@ from exercises.exceptions import ExerciseSpecError, UnknownExerciseError
 TRACKS_DIR = Path(__file__).resolve().parent / "tracks"
 # The tracks in the order the data travels: the OMOP tables first (SQL on what analysts query),
 # then the raw FHIR it comes from, the dbt project that maps one to the other, the Iceberg
-# bronze layer underneath, the Athena port and the quality checks on top.
+# bronze layer underneath, the Athena port, the quality checks on top and, last, who may see
+# what of it all (governance).
 TRACKS: dict[str, str] = {
     "omop": "SQL on the OMOP CDM",
     "fhir": "FHIR: raw bronze JSON, flattening, ViewDefinitions",
@@ -28,8 +29,9 @@ TRACKS: dict[str, str] = {
     "iceberg": "Iceberg: snapshots, time travel, maintenance, interrupted loads",
     "parity": "Athena parity: portable SQL and dispatch macros",
     "quality": "Data quality: find the defect injected in a table",
+    "governance": "Governance: classify columns, mask a table for a role",
 }
-KINDS = ("sql", "portable-sql", "view", "dbt", "python")
+KINDS = ("sql", "classification", "portable-sql", "view", "dbt", "python")
 NOT_STARTER = {"README.md", "exercise.toml", "solution"}
 _FOLDER = re.compile(r"^(\d{2})-[a-z0-9-]+$")
 

@@ -7,7 +7,11 @@ and cached under the dataset's expected/ folder by the hash of the exercise fold
 readable in the learner's files holds the answer and a slow evaluation (dbt) runs once.
 
 Kinds (exercise.toml `kind`):
-- sql: a DuckDB query (the first file of `edit`) over learn.duckdb (schemas omop, bronze, dq);
+- sql: a DuckDB query (the first file of `edit`) over learn.duckdb (schemas omop, bronze, dq),
+  with the exercise's named `parameters` bound (a salt: never in SQL text), and, when the
+  exercise names `phi` (a query of source values), none of those values in any column;
+- classification: a YAML file classifying columns (table: {column: phi | pii | internal |
+  public}, as contracts/model.py defines them), compared column by column;
 - portable-sql: the same, and it must be Athena (Trino) SQL too: parsed with sqlglot's Athena
   dialect, no DuckDB-only syntax, and the query transpiled to DuckDB (as `just parity` runs
   Athena SQL offline) returns the same rows as the query run as it is;
@@ -38,6 +42,7 @@ from typing import Any
 
 import duckdb
 import sqlglot
+import yaml
 from sqlglot import exp
 from sqlglot.errors import ParseError
 from sqlglot.tokens import TokenType
@@ -71,7 +76,12 @@ def check(exercise: Exercise, work: Path, dataset: Dataset) -> list[str]:
         actual = evaluate(exercise, work, dataset)
     except WorkProblem as problem:
         return problem.problems
-    return compare.differences(expected, actual, ordered=bool(exercise.check.get("ordered")))
+    return compare.differences(
+        expected,
+        actual,
+        ordered=bool(exercise.check.get("ordered")),
+        key=exercise.check.get("key"),
+    )
 
 
 def evaluate(exercise: Exercise, folder: Path, dataset: Dataset) -> Result:
@@ -136,9 +146,18 @@ def _query_text(exercise: Exercise, folder: Path) -> tuple[str, str]:
     return name, text
 
 
-def _run_query(con: duckdb.DuckDBPyConnection, name: str, text: str) -> Result:
+def _run_query(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    text: str,
+    parameters: dict[str, str] | None = None,
+) -> Result:
     try:
-        relation = con.sql(text)
+        # Only the parameters the query names: DuckDB refuses a value for one it does not use.
+        statements = con.extract_statements(text)
+        named = {name for statement in statements for name in statement.named_parameters}
+        bound = {name: value for name, value in (parameters or {}).items() if name in named}
+        relation = con.sql(text, params=bound or None)
         if relation is None:
             raise WorkProblem(f"{name} holds no query that returns rows: end it with a select")
         return compare.from_relation(relation)
@@ -149,8 +168,31 @@ def _run_query(con: duckdb.DuckDBPyConnection, name: str, text: str) -> Result:
 
 def _evaluate_sql(exercise: Exercise, folder: Path, dataset: Dataset) -> Result:
     name, text = _query_text(exercise, folder)
+    parameters = {n: str(v) for n, v in exercise.check.get("parameters", {}).items()}
     with duckdb.connect(str(dataset.database), read_only=True) as con:
-        return _run_query(con, name, text)
+        result = _run_query(con, name, text, parameters)
+        phi = exercise.check.get("phi")
+        if phi:
+            leaks = compare.shared_values(result, _source_values(exercise, con, str(phi)))
+            if leaks:
+                raise WorkProblem(
+                    *(
+                        f"column {column} of your result holds {' and '.join(found)} values of "
+                        "the source (PHI): mask it as the task says"
+                        for column, found in leaks.items()
+                    )
+                )
+        return result
+
+
+def _source_values(exercise: Exercise, con: duckdb.DuckDBPyConnection, query: str) -> Result:
+    """The source values no column of the result may hold (the exercise's `phi` query)."""
+    try:
+        return compare.from_relation(con.sql(query))
+    except duckdb.Error as error:
+        raise ExerciseSpecError(
+            f"{exercise.folder / 'exercise.toml'}: its phi query failed: {error}"
+        ) from None
 
 
 def _not_athena(name: str, text: str) -> list[str]:
@@ -195,6 +237,41 @@ def _evaluate_portable_sql(exercise: Exercise, folder: Path, dataset: Dataset) -
     if different:
         raise WorkProblem(f"{name} returns other rows as Athena SQL than on DuckDB: {different[0]}")
     return on_duckdb
+
+
+# --- Classification ----------------------------------------------------------------------------
+
+
+def _evaluate_classification(exercise: Exercise, folder: Path, dataset: Dataset) -> Result:
+    """Rows (column, classification), one per `table.column` of the learner's YAML."""
+    from contracts.model import CLASSIFICATIONS
+
+    name = exercise.edit[0]
+    try:
+        document = yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise WorkProblem(f"{name} is not YAML: {' '.join(str(error).split())}") from None
+    if not isinstance(document, dict) or not all(
+        isinstance(columns, dict) for columns in document.values()
+    ):
+        raise WorkProblem(
+            f"{name} must map each table to its columns and each column to a classification "
+            "(person: {person_id: phi}), as the starter file does"
+        )
+    allowed = ", ".join(CLASSIFICATIONS)
+    rows, problems = [], []
+    for table, columns in document.items():
+        for column, classification in columns.items():
+            rows.append((f"{table}.{column}", classification))
+            if classification is None:
+                problems.append(f"{name}: {table}.{column} has no classification yet ({allowed})")
+            elif classification not in CLASSIFICATIONS:
+                problems.append(
+                    f"{name}: {table}.{column} is {classification!r}, which is none of {allowed}"
+                )
+    if problems:
+        raise WorkProblem(*problems)
+    return compare.from_rows(["column", "classification"], rows, ["text", "text"])
 
 
 # --- SQL on FHIR ViewDefinitions ---------------------------------------------------------------
@@ -568,6 +645,7 @@ def _evaluate_python(exercise: Exercise, folder: Path, dataset: Dataset) -> Resu
 
 _EVALUATORS: dict[str, Callable[[Exercise, Path, Dataset], Result]] = {
     "sql": _evaluate_sql,
+    "classification": _evaluate_classification,
     "portable-sql": _evaluate_portable_sql,
     "view": _evaluate_view,
     "dbt": lambda exercise, folder, dataset: (

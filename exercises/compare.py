@@ -5,7 +5,9 @@ A result is its column names, a type family per column and its rows, each value 
 reference solution can be cached as JSON and compared with the learner's exactly.
 
 Messages never reveal the answer: a missing row is counted, never shown; an extra row is the
-learner's own, so one is shown as an example.
+learner's own, so one is shown as an example. A keyed comparison (the task lists the keys, say
+the columns of a table, and the values are the answer) names each key whose values are wrong
+and the values the learner gave, never the expected ones.
 """
 
 from __future__ import annotations
@@ -152,8 +154,18 @@ def _shown(columns: Sequence[str], row_json: str) -> str:
     )
 
 
-def differences(expected: Result, actual: Result, *, ordered: bool = False) -> list[str]:
-    """What is wrong with `actual`, in words a learner can act on; [] when it is right."""
+def differences(
+    expected: Result, actual: Result, *, ordered: bool = False, key: str | None = None
+) -> list[str]:
+    """What is wrong with `actual`, in words a learner can act on; [] when it is right.
+
+    Args:
+        expected: the reference solution's result.
+        actual: the learner's.
+        ordered: the rows must come in the expected order.
+        key: the column that names each row (its values are given by the task): the rows are
+            compared key by key, and each wrong one is named.
+    """
     if expected.columns != actual.columns:
         return [
             f"expected columns {', '.join(expected.columns) or '(none)'}; "
@@ -169,6 +181,8 @@ def differences(expected: Result, actual: Result, *, ordered: bool = False) -> l
             )
     if problems:
         return problems
+    if key is not None:
+        return _keyed_differences(expected, actual, key)
     want_rows, got_rows = Counter(expected.rows), Counter(actual.rows)
     missing = sum((want_rows - got_rows).values())
     extra_rows = got_rows - want_rows
@@ -193,3 +207,48 @@ def differences(expected: Result, actual: Result, *, ordered: bool = False) -> l
     if ordered and expected.rows != actual.rows:
         return ["the rows are right but not in the order the task asks for"]
     return []
+
+
+def _keyed_differences(expected: Result, actual: Result, key: str) -> list[str]:
+    index = expected.columns.index(key)
+
+    def by_key(result: Result) -> dict[str, list[Any]]:
+        rows = [json.loads(row) for row in result.rows]
+        return {json.dumps(row[index]): row for row in rows}
+
+    want, got = by_key(expected), by_key(actual)
+    problems = []
+    for name, row in got.items():
+        if name not in want:
+            problems.append(f"{key}={name} is not one the task asks for")
+            continue
+        wrong = [
+            f"{column}={json.dumps(value)}"
+            for column, value, right in zip(actual.columns, row, want[name], strict=True)
+            if value != right
+        ]
+        if wrong:
+            problems.append(f"{key}={name}: your {', '.join(wrong)} is wrong")
+    missing = [name for name in want if name not in got]
+    if missing:
+        problems.append(f"missing: {', '.join(f'{key}={name}' for name in missing)}")
+    return problems
+
+
+def shared_values(result: Result, source: Result) -> dict[str, list[str]]:
+    """For each column of `result`, the columns of `source` whose values it holds (any one
+    value, NULL aside): where a result leaks what it should not. Values compare as made plain,
+    so a date and its ISO text are the same value, the integer 123 and the text '123' are not."""
+    source_rows = [json.loads(row) for row in source.rows]
+    source_values = {
+        column: {json.dumps(row[i]) for row in source_rows if row[i] is not None}
+        for i, column in enumerate(source.columns)
+    }
+    rows = [json.loads(row) for row in result.rows]
+    shared = {}
+    for i, column in enumerate(result.columns):
+        values = {json.dumps(row[i]) for row in rows if row[i] is not None}
+        found = [name for name, held in source_values.items() if values & held]
+        if found:
+            shared[column] = found
+    return shared

@@ -129,3 +129,78 @@ def test_numbers_compare_to_six_decimals_and_integer_families_match() -> None:
     assert differences(
         from_rows(["n"], [(3,)], ["integer"]), from_rows(["n"], [("3",)], ["text"])
     ) == ["column n: expected an integer, you returned text"]
+
+
+def test_a_wrong_classification_names_the_column_and_the_choice_not_the_answer(
+    learn_dataset: Dataset, tmp_path: Path
+) -> None:
+    classify = find("governance-01")
+    answer = classify.solution_dir.joinpath("classification.yml").read_text()
+    problems = _check_with(
+        classify,
+        learn_dataset,
+        tmp_path,
+        "classification.yml",
+        answer.replace("zip: phi", "zip: internal").replace("  npi: pii\n", ""),
+    )
+    assert problems == [
+        'column="location.zip": your classification="internal" is wrong',
+        'missing: column="provider.npi"',
+    ]
+
+
+def test_a_classification_that_is_none_of_the_four_is_named(
+    learn_dataset: Dataset, tmp_path: Path
+) -> None:
+    classify = find("governance-01")
+    answer = classify.solution_dir.joinpath("classification.yml").read_text()
+    text = answer.replace("zip: phi", "zip: secret").replace("npi: pii", "npi:")
+    problems = _check_with(classify, learn_dataset, tmp_path, "classification.yml", text)
+    assert problems == [
+        "classification.yml: location.zip is 'secret', which is none of phi, pii, internal, public",
+        "classification.yml: provider.npi has no classification yet (phi, pii, internal, public)",
+    ]
+    broken = _check_with(classify, learn_dataset, tmp_path, "classification.yml", "person: [")
+    assert len(broken) == 1 and broken[0].startswith("classification.yml is not YAML: ")
+    flat = _check_with(classify, learn_dataset, tmp_path, "classification.yml", "person_id: phi")
+    assert flat == [
+        "classification.yml must map each table to its columns and each column to a "
+        "classification (person: {person_id: phi}), as the starter file does"
+    ]
+
+
+def test_a_phi_value_anywhere_in_the_result_names_the_column_not_the_value(
+    learn_dataset: Dataset, tmp_path: Path
+) -> None:
+    mask = find("governance-02")
+    query = mask.solution_dir.joinpath("query.sql").read_text()
+    # The zip hidden in a column that looks harmless, the birth date kept as text.
+    leaky = query.replace(
+        "        address_state,\n", "        address_postal_code as address_state,\n"
+    ).replace("cast(extract(year from birth_date) as integer)", "cast(birth_date as varchar)")
+    assert leaky != query
+    problems = _check_with(mask, learn_dataset, tmp_path, "query.sql", leaky)
+    assert problems == [
+        "column birth_date of your result holds birth_date values of the source (PHI): mask it "
+        "as the task says",
+        "column address_state of your result holds address_postal_code values of the source "
+        "(PHI): mask it as the task says",
+    ]
+
+
+def test_the_salt_is_bound_only_where_the_query_names_it(
+    learn_dataset: Dataset, tmp_path: Path
+) -> None:
+    mask = find("governance-02")
+    query = mask.solution_dir.joinpath("query.sql").read_text()
+    unsalted = query.replace("$salt || ", "")
+    problems = _check_with(mask, learn_dataset, tmp_path, "query.sql", unsalted)
+    assert len(problems) == 1
+    assert problems[0].startswith("300 rows missing, 300 extra rows (e.g. person_id=")
+    peppered = _check_with(
+        mask, learn_dataset, tmp_path, "query.sql", query.replace("$salt", "$pepper")
+    )
+    assert peppered == [
+        "query.sql: your query failed: Invalid Input Error: Values were not provided for the "
+        "following parameters: pepper"
+    ]
