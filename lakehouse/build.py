@@ -145,6 +145,8 @@ def build(target: str = "duckdb", say: Say = print, *, full_refresh: bool = Fals
             + ": bronze and the dbt project are unchanged, so the lakehouse is up to date "
             "(--full-refresh builds it again)"
         )
+        for line in set_aside_report(published):
+            say(line)
         return
     if last is not None and not full_refresh and last.fingerprint != this_build.fingerprint:
         say(

@@ -37,7 +37,7 @@
                     staged_loads.bronze_pipeline_run_id = unstaged.pipeline_run_id
                     and staged_loads.bronze_loaded_at = unstaged.loaded_at
             )
-            {%- if fhir_staged_versions_vanished(relation) %}
+            {%- if fhir_any_staged_version_vanished(relation) %}
             union all
             select staged.{{ staged_id }}
             from {{ this }} as staged
@@ -47,51 +47,4 @@
     {%- else -%}
         select * from {{ relation }}
     {%- endif -%}
-{%- endmacro %}
-
-
-{#-
-    A post-hook of the incremental FHIR staging models: deletes the rows of resources bronze no
-    longer holds any version of (their file was loaded again without them). Empty, so not run,
-    when no staged row lost its bronze version.
--#}
-{% macro fhir_remove_vanished_resources(relation) -%}
-    {%- if is_incremental() and fhir_staged_versions_vanished(relation) -%}
-        delete from {{ this }}
-        where {{ fhir_staged_version_vanished(this, relation) }}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- The staged row `staged` names a (load, source_file) that bronze `relation` no longer has. -#}
-{% macro fhir_staged_version_vanished(staged, relation) -%}
-    not exists (
-        select 1
-        from {{ relation }} as bronze_versions
-        where
-            bronze_versions.pipeline_run_id = {{ staged }}.bronze_pipeline_run_id
-            and bronze_versions.loaded_at = {{ staged }}.bronze_loaded_at
-            and bronze_versions.source_file = {{ staged }}.source_file
-    )
-{%- endmacro %}
-
-
-{#-
-    Whether any staged row's (load, source_file) is gone from bronze, asked when the node runs
-    (distinct loads and files on both sides: cheap beside parsing). Never in a unit test, whose
-    `this` is a fixture rather than a table to query.
--#}
-{% macro fhir_staged_versions_vanished(relation) -%}
-    {%- if not execute or model.resource_type == 'unit_test' -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set vanished = run_query(
-        "select count(*) from (select distinct bronze_pipeline_run_id, bronze_loaded_at,"
-        ~ " source_file from " ~ this ~ ") as staged where not exists (select 1 from"
-        ~ " (select distinct pipeline_run_id, loaded_at, source_file from " ~ relation
-        ~ ") as loads where loads.pipeline_run_id = staged.bronze_pipeline_run_id"
-        ~ " and loads.loaded_at = staged.bronze_loaded_at"
-        ~ " and loads.source_file = staged.source_file)"
-    ) -%}
-    {{ return(vanished.rows[0][0] > 0) }}
 {%- endmacro %}
