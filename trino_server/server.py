@@ -257,13 +257,27 @@ class LocalTrino:
         return int(words[-1])
 
     def _answers(self) -> bool:
-        """Whether Trino answers on its port and has finished starting."""
+        """Whether Trino answers on its port, has finished starting and runs a query: a
+        coordinator can say it has started before its own worker has joined, and a query then
+        fails with "No nodes available to run query" (seen once in CI)."""
         try:
             with urllib.request.urlopen(f"{self.url}/v1/info", timeout=5) as response:
                 info = json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError):
             return False
-        return not info.get("starting", True)
+        if info.get("starting", True):
+            return False
+        import trino.dbapi
+
+        try:
+            with trino.dbapi.connect(
+                host="127.0.0.1", port=self.port, user="healthlake", request_timeout=10
+            ) as conn:
+                cursor = conn.cursor()
+                cursor.execute("select 1")
+                return cursor.fetchall() == [[1]]
+        except Exception:  # any failure (no node yet, refused, timeout) means not ready
+            return False
 
     def _wait_ready(self, pid: int) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
