@@ -13,7 +13,7 @@ import jsonschema
 import yaml
 
 from common.paths import REPO_ROOT
-from contracts.exceptions import ContractInvalidError
+from contracts.exceptions import ContractError, ContractInvalidError
 
 CONTRACTS_DIR = REPO_ROOT / "contracts"
 CLASSIFICATIONS = ("phi", "pii", "internal", "public")
@@ -165,14 +165,27 @@ def _column_missing(document: Any, ref: str) -> bool:
     return True
 
 
-def parse(path: Path, text: str) -> Contract:
-    """Validate a contract's text and return it; ContractInvalidError says what is wrong."""
+def yaml_mapping(
+    path: Path, text: str, expected: str, error: type[ContractError]
+) -> dict[str, Any]:
+    """The YAML text of a file of ours (a contract, the policies) as a mapping; else `error`
+    naming the file: not YAML (the parser's message on one line), or not a mapping (`expected`
+    says what it should be)."""
     try:
         document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise _fail(path, "$", f"not YAML: {' '.join(str(error).split())}") from error
+    except yaml.YAMLError as problem:
+        message = " ".join(str(problem).split())
+        raise error(f"{shown(path)}: $: not YAML: {message}") from problem
     if not isinstance(document, dict):
-        raise _fail(path, "$", "expected a mapping (an ODCS v3 data contract)")
+        raise error(f"{shown(path)}: $: expected {expected}")
+    return document
+
+
+def parse(path: Path, text: str) -> Contract:
+    """Validate a contract's text and return it; ContractInvalidError says what is wrong."""
+    document = yaml_mapping(
+        path, text, "a mapping (an ODCS v3 data contract)", ContractInvalidError
+    )
     validate_document(path, document)
     tables = tuple(
         Table(

@@ -17,11 +17,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from contracts.exceptions import PolicyInvalidError, UnknownRoleError
-from contracts.model import CONTRACTS_DIR, Contract, shown
+from contracts.model import CONTRACTS_DIR, Contract, shown, yaml_mapping
 
 POLICIES_PATH = CONTRACTS_DIR / "policies.yml"
 # A `columns` key naming a column of every table that has one.
@@ -202,12 +201,9 @@ def _resolve(path: Path, document: PoliciesDocument) -> dict[str, Role]:
 
 def parse_policies(path: Path, text: str) -> Policies:
     """Validate the text of a policies file; PolicyInvalidError says what is wrong, in one line."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise _fail(path, "$", f"not YAML: {' '.join(str(error).split())}") from error
-    if not isinstance(raw, dict):
-        raise _fail(path, "$", "expected a mapping with version, hash_salt_env and roles")
+    raw = yaml_mapping(
+        path, text, "a mapping with version, hash_salt_env and roles", PolicyInvalidError
+    )
     try:
         document = PoliciesDocument.model_validate(raw)
     except ValidationError as error:
